@@ -1,0 +1,128 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * Every setting the server reads, keyed by its environment variable. The schema is the one
+ * place that names a setting, its type, its default and what it is for; README's
+ * configuration table is checked against it by a test.
+ */
+export const configSchema = Type.Object({
+  SKJERM_HOST: Type.String({
+    default: '127.0.0.1',
+    minLength: 1,
+    description: 'Address the HTTPS/WSS listener binds to.',
+  }),
+  SKJERM_PORT: Type.Integer({
+    default: 8443,
+    minimum: 0,
+    maximum: 65535,
+    description: 'HTTPS/WSS port (0 picks a free port).',
+  }),
+  SKJERM_PUBLIC_HOSTNAME: Type.String({
+    default: 'localhost',
+    minLength: 1,
+    description: 'Host name clients use; the self-signed certificate is made for it.',
+  }),
+  SKJERM_DATA_DIR: Type.String({
+    default: '.data',
+    minLength: 1,
+    description:
+      'Folder for generated certificates and stored state (relative to the working directory).',
+  }),
+  SKJERM_TLS_CERT_FILE: Type.String({
+    default: '',
+    description: 'PEM certificate chain; empty = self-signed certificate made on first start.',
+  }),
+  SKJERM_TLS_KEY_FILE: Type.String({
+    default: '',
+    description: 'PEM private key for SKJERM_TLS_CERT_FILE.',
+  }),
+  SKJERM_MEDIA_WORKERS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 256,
+    description: 'mediasoup workers to run; 0 = one per CPU core.',
+  }),
+  SKJERM_LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
+      Type.Literal(level),
+    ),
+    { default: 'info', description: 'pino log level.' },
+  ),
+});
+
+type RawConfig = Static<typeof configSchema>;
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  publicHostname: string;
+  dataDir: string;
+  tls: { certFile: string; keyFile: string } | undefined;
+  mediaWorkers: number;
+  logLevel: RawConfig['SKJERM_LOG_LEVEL'];
+}
+
+/** A setting that is missing, malformed or inconsistent; the message names the variable. */
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const raw = readSchema(configSchema, env);
+  const certFile = raw.SKJERM_TLS_CERT_FILE;
+  const keyFile = raw.SKJERM_TLS_KEY_FILE;
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new ConfigError(
+      certFile ? 'SKJERM_TLS_KEY_FILE' : 'SKJERM_TLS_CERT_FILE',
+      'must be set together with the other of SKJERM_TLS_CERT_FILE / SKJERM_TLS_KEY_FILE',
+    );
+  }
+  return {
+    host: raw.SKJERM_HOST,
+    port: raw.SKJERM_PORT,
+    publicHostname: raw.SKJERM_PUBLIC_HOSTNAME,
+    dataDir: resolve(raw.SKJERM_DATA_DIR),
+    tls:
+      certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined,
+    mediaWorkers: raw.SKJERM_MEDIA_WORKERS || availableParallelism(),
+    logLevel: raw.SKJERM_LOG_LEVEL,
+  };
+}
+
+/**
+ * Picks the schema's variables out of the environment, applies defaults and converts strings
+ * to numbers, then checks each value; an unset or empty variable takes its default.
+ */
+function readSchema<T extends ReturnType<typeof Type.Object>>(schema: T, env: NodeJS.ProcessEnv) {
+  const picked: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(schema.properties) as [string, TSchema][]) {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') continue;
+    // Value.Convert would turn "1.5" into 1: an integer variable must be written as one.
+    if (property.type === 'integer' && !/^-?\d+$/.test(value)) {
+      throw new ConfigError(name, `is ${JSON.stringify(env[name])}: expected an integer`);
+    }
+    picked[name] = value;
+  }
+  const withDefaults = Value.Default(schema, Value.Convert(schema, picked));
+  for (const [name, property] of Object.entries(schema.properties) as [string, TSchema][]) {
+    const value = (withDefaults as Record<string, unknown>)[name];
+    if (!Value.Check(property, value)) {
+      const error = Value.Errors(property, value).First();
+      throw new ConfigError(
+        name,
+        `is ${JSON.stringify(env[name])}: ${error?.message ?? 'invalid'}`,
+      );
+    }
+  }
+  return withDefaults as Static<T>;
+}
