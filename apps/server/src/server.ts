@@ -1,9 +1,28 @@
+import { join } from 'node:path';
 import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.ts';
+import { type EmbeddedIdp, registerEmbeddedIdp } from './auth/embedded-idp.ts';
+import { RemoteKeySource } from './auth/remote-key-source.ts';
+import { type KeySource, TokenVerifier } from './auth/token-verifier.ts';
 import type { ServerConfig } from './config/config.ts';
+import { ConsultationRegistry } from './consultations/consultation-registry.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { metricsRoutes } from './http/metrics-routes.ts';
 import { loadTlsMaterial } from './http/tls.ts';
+import { defaultSFrameGuardOptions } from './media/sframe-guard.ts';
 import { WorkerPool } from './media/worker-pool.ts';
+import { ServerMetrics } from './metrics/metrics.ts';
+import type { SignalingSession } from './signaling/session.ts';
+import { signalingRoutes } from './signaling/websocket-route.ts';
+
+export interface ServerDependencies {
+  /**
+   * Where token signing keys come from, instead of the configured issuer (tests use a local
+   * issuer's key set). Default: the embedded IdP, or the configured issuer's JWKS.
+   */
+  keySource?: KeySource;
+}
 
 /**
  * One Skjerm server process: the HTTPS/WSS front and the media workers behind it. Owns their
@@ -14,7 +33,12 @@ export class SkjermServer {
   readonly log: Logger;
   readonly workers: WorkerPool;
   readonly http: FastifyInstance;
+  readonly consultations: ConsultationRegistry;
+  readonly audit: AuditLog;
+  readonly metrics: ServerMetrics;
+  readonly #sessions = new Set<SignalingSession>();
   #draining = false;
+  #embeddedIdp: EmbeddedIdp | undefined;
   #closed = false;
 
   private constructor(
@@ -27,13 +51,41 @@ export class SkjermServer {
     this.log = log;
     this.workers = workers;
     this.http = http;
+    this.audit = new AuditLog(join(config.dataDir, 'audit', 'audit.jsonl'));
+    this.consultations = new ConsultationRegistry(
+      {
+        pool: workers,
+        log: log.child({ component: 'media' }),
+        guard: { ...defaultSFrameGuardOptions, resampleIntervalMs: config.sframeRecheckMs },
+        plainRtpIp: config.media.plainRtp ? config.media.listenIp : undefined,
+      },
+      log.child({ component: 'media' }),
+    );
+    this.metrics = new ServerMetrics(workers, this.consultations);
+    this.consultations.onProducerRejected = (consultation, participantId, reason) => {
+      this.metrics.rejectedProducers.inc({ reason });
+      this.audit.record({
+        type: 'producer-rejected',
+        consultationId: consultation.id,
+        detail: { participantId, reason },
+      });
+      log.warn(
+        { consultationId: consultation.id, participantId, reason },
+        'producer rejected: not SFrame',
+      );
+    };
   }
 
-  static async start(config: ServerConfig, log: Logger): Promise<SkjermServer> {
+  static async start(
+    config: ServerConfig,
+    log: Logger,
+    dependencies: ServerDependencies = {},
+  ): Promise<SkjermServer> {
     const tls = await loadTlsMaterial(config, log);
     const workers = await WorkerPool.start({
       size: config.mediaWorkers,
       log: log.child({ component: 'media' }),
+      webRtc: config.media,
     });
     const http = fastify({
       https: { key: tls.key, cert: tls.cert },
@@ -41,11 +93,24 @@ export class SkjermServer {
       loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
       // Signaling messages are small; anything larger is a mistake or an attack.
       bodyLimit: 256 * 1024,
-      disableRequestLogging: false,
     });
     const server = new SkjermServer(config, log, workers, http);
     try {
+      const keySource = dependencies.keySource ?? (await server.#identityProvider(http));
       await http.register(healthRoutes, { workers, isDraining: () => server.#draining });
+      await http.register(metricsRoutes, { metrics: server.metrics });
+      await http.register(signalingRoutes, {
+        sessions: server.#sessions,
+        context: {
+          registry: server.consultations,
+          authenticator: new TokenVerifier(config.auth, keySource),
+          audit: server.audit,
+          metrics: server.metrics,
+          log: log.child({ component: 'signaling' }),
+          plainRtp: config.media.plainRtp,
+          messagesPerSecond: config.wsMessagesPerSecond,
+        },
+      });
       await http.listen({ host: config.host, port: config.port });
     } catch (error) {
       workers.close();
@@ -54,6 +119,32 @@ export class SkjermServer {
     }
     log.info({ url: server.url, selfSignedCertificate: tls.selfSigned }, 'Skjerm is listening');
     return server;
+  }
+
+  /** The embedded OpenID provider under /idp, or the configured issuer's published keys. */
+  async #identityProvider(http: FastifyInstance): Promise<KeySource> {
+    const { auth } = this.config;
+    if (auth.identityProvider.kind === 'external')
+      return new RemoteKeySource(auth.identityProvider);
+    this.log.warn(
+      'no SKJERM_OIDC_ISSUER set: the embedded test identity provider signs people in (never use it in production)',
+    );
+    this.#embeddedIdp = await registerEmbeddedIdp(http, {
+      // Known only after listen() when SKJERM_PORT=0.
+      issuer: () => `${this.url}/idp`,
+      audience: auth.audience,
+      redirectUris: auth.identityProvider.redirectUris.length
+        ? auth.identityProvider.redirectUris
+        : () => [`${this.url}/`],
+      keyRotationIntervalMs: auth.identityProvider.keyRotationIntervalMs,
+      claims: auth.claims,
+      log: this.log.child({ component: 'idp' }),
+    });
+    return this.#embeddedIdp;
+  }
+
+  get embeddedIdp(): EmbeddedIdp | undefined {
+    return this.#embeddedIdp;
   }
 
   /** The HTTPS origin clients use (with the port actually bound). */
@@ -73,7 +164,10 @@ export class SkjermServer {
     this.#closed = true;
     this.#draining = true;
     this.log.info('shutting down');
+    for (const session of this.#sessions) session.shutdown();
     await this.http.close();
+    this.consultations.closeAll();
+    this.#embeddedIdp?.close();
     this.workers.close();
     this.log.info('stopped');
   }

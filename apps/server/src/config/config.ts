@@ -2,6 +2,10 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { type AuthConfig, authConfigSchema, readAuthConfig } from '../auth/auth-config.ts';
+import { ConfigError } from './config-error.ts';
+
+export { ConfigError };
 
 /**
  * Every setting the server reads, keyed by its environment variable. The schema is the one
@@ -45,12 +49,49 @@ export const configSchema = Type.Object({
     maximum: 256,
     description: 'mediasoup workers to run; 0 = one per CPU core.',
   }),
+  SKJERM_MEDIA_LISTEN_IP: Type.String({
+    default: '127.0.0.1',
+    minLength: 1,
+    description: 'Address the media ports (WebRTC over UDP and TCP) bind to.',
+  }),
+  SKJERM_MEDIA_ANNOUNCED_IP: Type.String({
+    default: '',
+    description:
+      'Address given to clients in ICE candidates when it differs from the listen address (NAT); empty = the listen address.',
+  }),
+  SKJERM_MEDIA_PORT: Type.Integer({
+    default: 40000,
+    minimum: 1,
+    maximum: 65535,
+    description:
+      'First media port: worker n uses this port + n for both UDP and TCP, so open as many ports as workers.',
+  }),
+  SKJERM_PLAIN_RTP: Type.Boolean({
+    default: false,
+    description:
+      'Allow plain RTP transports (no ICE/DTLS) on the media listen address, for load generators and tests only; media stays SFrame-encrypted, but RTP headers are not protected.',
+  }),
+  SKJERM_SFRAME_RECHECK_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 3600,
+    description:
+      "Interval between samples of each producer's frames for the SFrame check (each video sample costs one key frame).",
+  }),
+  SKJERM_WS_MESSAGES_PER_SECOND: Type.Integer({
+    default: 50,
+    minimum: 1,
+    maximum: 1000000,
+    description:
+      'Signaling messages a connection may send per second on average; beyond a burst of 4 seconds worth, requests are refused with rate-limited.',
+  }),
   SKJERM_LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
       Type.Literal(level),
     ),
     { default: 'info', description: 'pino log level.' },
   ),
+  ...authConfigSchema.properties,
 });
 
 type RawConfig = Static<typeof configSchema>;
@@ -62,17 +103,11 @@ export interface ServerConfig {
   dataDir: string;
   tls: { certFile: string; keyFile: string } | undefined;
   mediaWorkers: number;
+  media: { listenIp: string; announcedIp: string | undefined; portBase: number; plainRtp: boolean };
+  sframeRecheckMs: number;
+  wsMessagesPerSecond: number;
   logLevel: RawConfig['SKJERM_LOG_LEVEL'];
-}
-
-/** A setting that is missing, malformed or inconsistent; the message names the variable. */
-export class ConfigError extends Error {
-  readonly variable: string;
-  constructor(variable: string, problem: string) {
-    super(`invalid configuration: ${variable} ${problem}`);
-    this.name = 'ConfigError';
-    this.variable = variable;
-  }
+  auth: AuthConfig;
 }
 
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
@@ -86,6 +121,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       'must be set together with the other of SKJERM_TLS_CERT_FILE / SKJERM_TLS_KEY_FILE',
     );
   }
+  const mediaWorkers = raw.SKJERM_MEDIA_WORKERS || availableParallelism();
+  if (raw.SKJERM_MEDIA_PORT + mediaWorkers - 1 > 65535) {
+    throw new ConfigError(
+      'SKJERM_MEDIA_PORT',
+      `is ${raw.SKJERM_MEDIA_PORT}: ${mediaWorkers} workers need ports up to ${raw.SKJERM_MEDIA_PORT + mediaWorkers - 1}`,
+    );
+  }
   return {
     host: raw.SKJERM_HOST,
     port: raw.SKJERM_PORT,
@@ -93,8 +135,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: resolve(raw.SKJERM_DATA_DIR),
     tls:
       certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined,
-    mediaWorkers: raw.SKJERM_MEDIA_WORKERS || availableParallelism(),
+    mediaWorkers,
+    media: {
+      listenIp: raw.SKJERM_MEDIA_LISTEN_IP,
+      announcedIp: raw.SKJERM_MEDIA_ANNOUNCED_IP || undefined,
+      portBase: raw.SKJERM_MEDIA_PORT,
+      plainRtp: raw.SKJERM_PLAIN_RTP,
+    },
+    sframeRecheckMs: raw.SKJERM_SFRAME_RECHECK_SECONDS * 1000,
+    wsMessagesPerSecond: raw.SKJERM_WS_MESSAGES_PER_SECOND,
     logLevel: raw.SKJERM_LOG_LEVEL,
+    auth: readAuthConfig(raw),
   };
 }
 
@@ -110,6 +161,9 @@ function readSchema<T extends ReturnType<typeof Type.Object>>(schema: T, env: No
     // Value.Convert would turn "1.5" into 1: an integer variable must be written as one.
     if (property.type === 'integer' && !/^-?\d+$/.test(value)) {
       throw new ConfigError(name, `is ${JSON.stringify(env[name])}: expected an integer`);
+    }
+    if (property.type === 'boolean' && value !== 'true' && value !== 'false') {
+      throw new ConfigError(name, `is ${JSON.stringify(env[name])}: expected true or false`);
     }
     picked[name] = value;
   }

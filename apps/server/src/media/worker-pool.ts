@@ -6,6 +6,20 @@ export interface MediaWorker {
   /** Stable slot number: a replacement worker takes the dead one's slot. */
   readonly slot: number;
   readonly worker: mediasoupTypes.Worker;
+  /** The worker's WebRtcServer: all its WebRTC media on one UDP and one TCP port. */
+  readonly webRtcServer: mediasoupTypes.WebRtcServer | undefined;
+}
+
+/**
+ * Where WebRTC media listens. Worker slot n uses port `portBase + n` for both UDP and TCP, so
+ * a node needs exactly `workers` ports of each open in the firewall, and a replacement worker
+ * takes over its predecessor's port.
+ */
+export interface WebRtcListenOptions {
+  listenIp: string;
+  /** Address put into ICE candidates when clients reach the node through NAT. */
+  announcedIp?: string | undefined;
+  portBase: number;
 }
 
 export type WorkerPoolEvents = {
@@ -21,6 +35,8 @@ export interface WorkerPoolOptions {
   log: Logger;
   /** Delay before replacing a dead worker, doubled per consecutive failure (ms). */
   respawnDelayMs?: number;
+  /** Without it, workers get no WebRtcServer (tests of plain RTP forwarding). */
+  webRtc?: WebRtcListenOptions | undefined;
 }
 
 /**
@@ -32,6 +48,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   readonly #log: Logger;
   readonly #respawnDelayMs: number;
   readonly #routersPerSlot: number[];
+  readonly #webRtc: WebRtcListenOptions | undefined;
   #closed = false;
 
   private constructor(options: WorkerPoolOptions) {
@@ -40,6 +57,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     this.#routersPerSlot = new Array(options.size).fill(0);
     this.#log = options.log;
     this.#respawnDelayMs = options.respawnDelayMs ?? 500;
+    this.#webRtc = options.webRtc;
   }
 
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -66,10 +84,22 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     return this.#slots.length;
   }
 
+  /** The live worker in `slot`, if any. */
+  worker(slot: number): MediaWorker | undefined {
+    return this.#slots[slot];
+  }
+
+  /** Routers per slot (the load measure placement uses). */
+  routerCounts(): readonly number[] {
+    return [...this.#routersPerSlot];
+  }
+
   /** Creates a router on the worker with the fewest routers. */
-  async createRouter(
-    mediaCodecs: mediasoupTypes.RtpCodecCapability[],
-  ): Promise<{ router: mediasoupTypes.Router; slot: number }> {
+  async createRouter(mediaCodecs: mediasoupTypes.RtpCodecCapability[]): Promise<{
+    router: mediasoupTypes.Router;
+    slot: number;
+    webRtcServer: mediasoupTypes.WebRtcServer | undefined;
+  }> {
     const alive = this.workers;
     if (this.#closed || alive.length === 0) throw new Error('no mediasoup worker is running');
     const chosen = alive.reduce((best, candidate) =>
@@ -82,7 +112,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     router.observer.once('close', () => {
       this.#routersPerSlot[chosen.slot] = Math.max(0, (this.#routersPerSlot[chosen.slot] ?? 1) - 1);
     });
-    return { router, slot: chosen.slot };
+    return { router, slot: chosen.slot, webRtcServer: chosen.webRtcServer };
   }
 
   /** Asks every worker for its resource usage: proves each process answers. */
@@ -108,7 +138,27 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
       worker.close();
       return;
     }
-    const entry: MediaWorker = { slot, worker };
+    let webRtcServer: mediasoupTypes.WebRtcServer | undefined;
+    if (this.#webRtc) {
+      const { listenIp, announcedIp, portBase } = this.#webRtc;
+      const port = portBase + slot;
+      try {
+        webRtcServer = await worker.createWebRtcServer({
+          listenInfos: (['udp', 'tcp'] as const).map((protocol) => ({
+            protocol,
+            ip: listenIp,
+            port,
+            ...(announcedIp ? { announcedIp } : {}),
+          })),
+        });
+      } catch (error) {
+        worker.close();
+        throw new Error(`cannot listen for WebRTC media on ${listenIp}:${port} (UDP and TCP)`, {
+          cause: error,
+        });
+      }
+    }
+    const entry: MediaWorker = { slot, worker, webRtcServer };
     this.#slots[slot] = entry;
     this.#routersPerSlot[slot] = 0;
     this.#log.info({ slot, pid: worker.pid }, 'mediasoup worker started');

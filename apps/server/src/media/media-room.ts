@@ -1,0 +1,392 @@
+import type { SFrameParameters } from '@skjerm/protocol';
+import type { types as mediasoupTypes } from 'mediasoup';
+import type { Logger } from 'pino';
+import { TypedEmitter } from '../lib/typed-emitter.ts';
+import { routerMediaCodecs } from './codecs.ts';
+import { MediaError } from './media-errors.ts';
+import { type GuardVerdict, SFrameGuard, type SFrameGuardOptions } from './sframe-guard.ts';
+import type { WorkerPool } from './worker-pool.ts';
+
+export type Direction = 'send' | 'recv';
+
+export interface MediaRoomOptions {
+  pool: WorkerPool;
+  log: Logger;
+  guard: SFrameGuardOptions;
+  /** Loopback or node address for PlainTransports; undefined = plain RTP refused. */
+  plainRtpIp: string | undefined;
+}
+
+export type MediaRoomEvents = {
+  /** A producer passed its first SFrame check: others may consume it now. */
+  producerready: [producerId: string, participantId: string, kind: mediasoupTypes.MediaKind];
+  producerclosed: [producerId: string, participantId: string, reason: 'closed' | 'not-e2ee'];
+  /** The producer's frames were not SFrame with its announced KIDs; it has been closed. */
+  producerrejected: [producerId: string, participantId: string, verdict: GuardVerdict];
+  consumerclosed: [consumerId: string, participantId: string, producerId: string];
+  /** The worker died; every transport is gone and a new router is ready. */
+  reset: [];
+  listenererror: [event: string, error: unknown];
+};
+
+interface Owned<T> {
+  participantId: string;
+  item: T;
+}
+
+interface ProducerEntry {
+  participantId: string;
+  producer: mediasoupTypes.Producer;
+  guard: SFrameGuard | undefined;
+  ready: boolean;
+}
+
+/**
+ * One consultation's media: a router on one worker, the participants' transports, producers
+ * and consumers, and the SFrame guard on every producer. It knows participants only by id and
+ * enforces ownership (nobody touches another's transport); who may join is decided by the
+ * consultation, not here. When its worker dies it rebuilds on another and says so.
+ */
+export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
+  readonly #options: MediaRoomOptions;
+  readonly #log: Logger;
+  #router!: mediasoupTypes.Router;
+  #webRtcServer: mediasoupTypes.WebRtcServer | undefined;
+  #tap!: mediasoupTypes.DirectTransport;
+  #workerSlot = -1;
+  readonly #transports = new Map<
+    string,
+    Owned<mediasoupTypes.Transport> & { direction: Direction }
+  >();
+  readonly #producers = new Map<string, ProducerEntry>();
+  readonly #consumers = new Map<string, Owned<mediasoupTypes.Consumer>>();
+  readonly #rtpCapabilities = new Map<string, mediasoupTypes.RtpCapabilities>();
+  #closed = false;
+
+  private constructor(options: MediaRoomOptions) {
+    super();
+    this.#options = options;
+    this.#log = options.log;
+  }
+
+  static async create(options: MediaRoomOptions): Promise<MediaRoom> {
+    const room = new MediaRoom(options);
+    await room.#build();
+    return room;
+  }
+
+  get rtpCapabilities(): mediasoupTypes.RtpCapabilities {
+    return this.#router.rtpCapabilities;
+  }
+
+  get workerSlot(): number {
+    return this.#workerSlot;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  counts(): { transports: number; producers: number; consumers: number } {
+    return {
+      transports: this.#transports.size,
+      producers: this.#producers.size,
+      consumers: this.#consumers.size,
+    };
+  }
+
+  /** Bitrates summed over this room's transports (bits per second). */
+  async bitrates(): Promise<{ recv: number; send: number }> {
+    const stats = await Promise.all(
+      [...this.#transports.values()].map(({ item }) => item.getStats().catch(() => [])),
+    );
+    let recv = 0;
+    let send = 0;
+    for (const entries of stats) {
+      for (const entry of entries) {
+        recv += entry.recvBitrate ?? 0;
+        send += entry.sendBitrate ?? 0;
+      }
+    }
+    return { recv, send };
+  }
+
+  /** Producers others may consume now (passed their first SFrame check). */
+  readyProducers(): {
+    producerId: string;
+    participantId: string;
+    kind: mediasoupTypes.MediaKind;
+  }[] {
+    return [...this.#producers.values()]
+      .filter((entry) => entry.ready)
+      .map((entry) => ({
+        producerId: entry.producer.id,
+        participantId: entry.participantId,
+        kind: entry.producer.kind,
+      }));
+  }
+
+  setRtpCapabilities(participantId: string, capabilities: mediasoupTypes.RtpCapabilities): void {
+    this.#rtpCapabilities.set(participantId, capabilities);
+  }
+
+  async createTransport(
+    participantId: string,
+    direction: Direction,
+    type: 'webrtc' | 'plain',
+  ): Promise<mediasoupTypes.Transport> {
+    let transport: mediasoupTypes.Transport;
+    const appData = { participantId, direction };
+    if (type === 'plain') {
+      const ip = this.#options.plainRtpIp;
+      if (!ip)
+        throw new MediaError('forbidden', 'plain RTP transports are disabled on this server');
+      transport = await this.#router.createPlainTransport({
+        listenIp: { ip },
+        rtcpMux: true,
+        // A sending client's address is learnt from its first packet.
+        comedia: direction === 'send',
+        appData,
+      });
+    } else {
+      if (!this.#webRtcServer) throw new MediaError('unavailable', 'no WebRTC media listener');
+      transport = await this.#router.createWebRtcTransport({
+        webRtcServer: this.#webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        appData,
+      });
+    }
+    this.#transports.set(transport.id, { participantId, item: transport, direction });
+    transport.observer.once('close', () => this.#transports.delete(transport.id));
+    return transport;
+  }
+
+  transportOf(
+    participantId: string,
+    transportId: string,
+    direction?: Direction,
+  ): mediasoupTypes.Transport {
+    const entry = this.#transports.get(transportId);
+    if (
+      !entry ||
+      entry.participantId !== participantId ||
+      (direction && entry.direction !== direction)
+    ) {
+      throw new MediaError(
+        'not-found',
+        `no ${direction ?? ''} transport ${transportId} of yours`.replace('  ', ' '),
+      );
+    }
+    return entry.item;
+  }
+
+  async connectPlainTransport(
+    participantId: string,
+    transportId: string,
+    ip: string,
+    port: number,
+  ) {
+    const transport = this.transportOf(participantId, transportId);
+    if (transport.constructor.name !== 'PlainTransport' || ip !== this.#options.plainRtpIp) {
+      // The server would send media wherever it is told: only to the node's own plain address.
+      throw new MediaError(
+        'forbidden',
+        `plain RTP may only be sent to ${this.#options.plainRtpIp}`,
+      );
+    }
+    await (transport as mediasoupTypes.PlainTransport).connect({ ip, port });
+  }
+
+  async produce(
+    participantId: string,
+    senderSlot: number,
+    transportId: string,
+    kind: mediasoupTypes.MediaKind,
+    rtpParameters: mediasoupTypes.RtpParameters,
+    sframe: SFrameParameters,
+  ): Promise<mediasoupTypes.Producer> {
+    const transport = this.transportOf(participantId, transportId, 'send');
+    checkKidsBelongTo(senderSlot, sframe.kids);
+    const mimeTypes = (rtpParameters.codecs ?? []).map((codec) =>
+      String(codec?.mimeType).toLowerCase(),
+    );
+    const allowed = kind === 'audio' ? 'audio/opus' : 'video/vp8';
+    if (!mimeTypes.includes(allowed)) {
+      throw new MediaError(
+        'unsupported-media',
+        `${kind} must be ${allowed === 'audio/opus' ? 'Opus' : 'VP8'}: end-to-end encryption knows no other codec's frame layout`,
+      );
+    }
+    const producer = await transport.produce({ kind, rtpParameters, appData: { participantId } });
+    const entry: ProducerEntry = { participantId, producer, guard: undefined, ready: false };
+    this.#producers.set(producer.id, entry);
+    producer.observer.once('close', () => {
+      this.#producers.delete(producer.id);
+      entry.guard?.close();
+    });
+    try {
+      entry.guard = await SFrameGuard.start(
+        this.#tap,
+        this.#router,
+        producer,
+        sframe,
+        this.#options.guard,
+        {
+          onVerified: () => {
+            entry.ready = true;
+            this.safeEmit('producerready', producer.id, participantId, kind);
+          },
+          onViolation: (verdict) => this.#reject(entry, verdict),
+        },
+      );
+    } catch (error) {
+      producer.close();
+      throw error;
+    }
+    return producer;
+  }
+
+  setProducerKids(
+    participantId: string,
+    senderSlot: number,
+    producerId: string,
+    kids: readonly number[],
+  ) {
+    const entry = this.#ownProducer(participantId, producerId);
+    checkKidsBelongTo(senderSlot, kids);
+    entry.guard?.setKids(kids);
+  }
+
+  async setProducerPaused(participantId: string, producerId: string, paused: boolean) {
+    const { producer } = this.#ownProducer(participantId, producerId);
+    await (paused ? producer.pause() : producer.resume());
+  }
+
+  closeProducer(participantId: string, producerId: string): void {
+    const entry = this.#ownProducer(participantId, producerId);
+    entry.producer.close();
+    this.safeEmit('producerclosed', producerId, participantId, 'closed');
+  }
+
+  async consume(participantId: string, transportId: string, producerId: string) {
+    const transport = this.transportOf(participantId, transportId, 'recv');
+    const entry = this.#producers.get(producerId);
+    if (!entry?.ready || entry.participantId === participantId) {
+      throw new MediaError('not-found', `no producer ${producerId} to consume`);
+    }
+    const rtpCapabilities = this.#rtpCapabilities.get(participantId);
+    if (!rtpCapabilities || !this.#router.canConsume({ producerId, rtpCapabilities })) {
+      throw new MediaError(
+        'unsupported-media',
+        'your RTP capabilities cannot receive this producer',
+      );
+    }
+    // Paused until the client has attached its decrypting transform and asks to resume.
+    const consumer = await transport.consume({ producerId, rtpCapabilities, paused: true });
+    this.#consumers.set(consumer.id, { participantId, item: consumer });
+    consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
+    consumer.on('producerclose', () =>
+      this.safeEmit('consumerclosed', consumer.id, participantId, producerId),
+    );
+    return { consumer, ownerId: entry.participantId };
+  }
+
+  async resumeConsumer(participantId: string, consumerId: string): Promise<void> {
+    const entry = this.#consumers.get(consumerId);
+    if (!entry || entry.participantId !== participantId) {
+      throw new MediaError('not-found', `no consumer ${consumerId} of yours`);
+    }
+    await entry.item.resume();
+  }
+
+  async restartIce(participantId: string, transportId: string) {
+    const transport = this.transportOf(participantId, transportId);
+    if (!('restartIce' in transport)) throw new MediaError('bad-request', 'not a WebRTC transport');
+    return (transport as mediasoupTypes.WebRtcTransport).restartIce();
+  }
+
+  /** Closes everything a participant has (on leave, removal or disconnect). */
+  removeParticipant(participantId: string): void {
+    for (const [id, entry] of this.#producers) {
+      if (entry.participantId !== participantId) continue;
+      entry.producer.close();
+      this.safeEmit('producerclosed', id, participantId, 'closed');
+    }
+    for (const entry of [...this.#transports.values()]) {
+      if (entry.participantId === participantId) entry.item.close();
+    }
+    this.#rtpCapabilities.delete(participantId);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#router.close();
+  }
+
+  #ownProducer(participantId: string, producerId: string): ProducerEntry {
+    const entry = this.#producers.get(producerId);
+    if (!entry || entry.participantId !== participantId) {
+      throw new MediaError('not-found', `no producer ${producerId} of yours`);
+    }
+    return entry;
+  }
+
+  #reject(entry: ProducerEntry, verdict: GuardVerdict): void {
+    const { producer, participantId } = entry;
+    producer.close();
+    this.safeEmit('producerrejected', producer.id, participantId, verdict);
+    this.safeEmit('producerclosed', producer.id, participantId, 'not-e2ee');
+  }
+
+  async #build(): Promise<void> {
+    const { router, slot, webRtcServer } = await this.#options.pool.createRouter(routerMediaCodecs);
+    this.#router = router;
+    this.#workerSlot = slot;
+    this.#webRtcServer = webRtcServer;
+    this.#tap = await router.createDirectTransport();
+    router.on('workerclose', () => this.#onWorkerDied());
+  }
+
+  #onWorkerDied(): void {
+    if (this.#closed) return;
+    this.#log.warn({ workerSlot: this.#workerSlot }, 'media room lost its worker; rebuilding');
+    this.#producers.clear();
+    this.#consumers.clear();
+    this.#transports.clear();
+    void this.#rebuild(Date.now());
+  }
+
+  /** Waits for any live worker (the dead one is being replaced) and starts over on it. */
+  async #rebuild(since: number): Promise<void> {
+    try {
+      await this.#build();
+      if (this.#closed) {
+        this.#router.close();
+        return;
+      }
+      this.#log.info(
+        { workerSlot: this.#workerSlot, ms: Date.now() - since },
+        'media room rebuilt',
+      );
+      this.safeEmit('reset');
+    } catch (error) {
+      if (this.#closed) return;
+      this.#log.debug({ err: error }, 'no worker for the media room yet');
+      setTimeout(() => void this.#rebuild(since), 250).unref();
+    }
+  }
+}
+
+/** Every KID must carry the sender's own slot, so nobody can send under another's keys. */
+function checkKidsBelongTo(senderSlot: number, kids: readonly number[]): void {
+  const foreign = kids.find((kid) => Math.floor(kid / 0x1_0000) !== senderSlot);
+  if (foreign !== undefined) {
+    throw new MediaError(
+      'forbidden',
+      `KID ${foreign} does not belong to your sender slot ${senderSlot}`,
+    );
+  }
+}

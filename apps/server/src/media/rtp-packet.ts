@@ -1,0 +1,47 @@
+/**
+ * Just enough RTP (RFC 3550) and VP8 payload descriptor (RFC 7741 §4.2) parsing for the
+ * SFrame check: find where a packet's payload starts and whether it begins a frame. Runs only
+ * on sampled packets (see sframe-guard.ts), never on the forwarding path.
+ */
+
+/** The payload of an RTP packet (CSRCs, header extension and padding removed). */
+export function rtpPayload(packet: Uint8Array): Uint8Array | undefined {
+  if (packet.length < 12) return undefined;
+  const first = packet[0] as number;
+  if (first >> 6 !== 2) return undefined;
+  let offset = 12 + (first & 0x0f) * 4;
+  if (first & 0x10) {
+    if (packet.length < offset + 4) return undefined;
+    const words = ((packet[offset + 2] as number) << 8) | (packet[offset + 3] as number);
+    offset += 4 + words * 4;
+  }
+  let end = packet.length;
+  if (first & 0x20) end -= packet[packet.length - 1] as number;
+  if (offset > end) return undefined;
+  return packet.subarray(offset, end);
+}
+
+/**
+ * For a VP8 RTP payload: the bytes after the payload descriptor when this packet starts a
+ * frame (S bit set, partition index 0), else undefined (a continuation packet).
+ */
+export function vp8FrameStart(payload: Uint8Array): Uint8Array | undefined {
+  const first = payload[0];
+  if (first === undefined) return undefined;
+  const startOfPartition = (first & 0x10) !== 0;
+  const partitionIndex = first & 0x07;
+  let offset = 1;
+  if (first & 0x80) {
+    const extension = payload[offset++];
+    if (extension === undefined) return undefined;
+    if (extension & 0x80) {
+      const pictureId = payload[offset++];
+      if (pictureId === undefined) return undefined;
+      if (pictureId & 0x80) offset++;
+    }
+    if (extension & 0x40) offset++;
+    if (extension & 0x30) offset++;
+  }
+  if (!startOfPartition || partitionIndex !== 0 || offset >= payload.length) return undefined;
+  return payload.subarray(offset);
+}

@@ -1,0 +1,37 @@
+/**
+ * Token bucket per connection: `perSecond` messages on average, bursts of `burst`. A client
+ * that keeps sending into an empty bucket is flooding, not bursting: after `burst` refused
+ * messages in a row it should be disconnected.
+ */
+export class RateLimiter {
+  readonly #perSecond: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+  #tokens: number;
+  #last: number;
+  #refusedInRow = 0;
+
+  constructor(perSecond: number, burst: number, now: () => number = () => performance.now()) {
+    this.#perSecond = perSecond;
+    this.#burst = burst;
+    this.#now = now;
+    this.#tokens = burst;
+    this.#last = now();
+  }
+
+  /** 'ok' to serve, 'refuse' to answer rate-limited, 'disconnect' when flooding persists. */
+  take(): 'ok' | 'refuse' | 'disconnect' {
+    const now = this.#now();
+    this.#tokens = Math.min(
+      this.#burst,
+      this.#tokens + ((now - this.#last) / 1000) * this.#perSecond,
+    );
+    this.#last = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#refusedInRow = 0;
+      return 'ok';
+    }
+    return ++this.#refusedInRow > this.#burst ? 'disconnect' : 'refuse';
+  }
+}

@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from '@fastify/websocket';
+import {
+  errorResponse,
+  type NotificationData,
+  type NotificationName,
+  notificationFrame,
+  type ParsedRequest,
+  type ProtocolErrorBody,
+  parseRequestFrame,
+  type ServerFrame,
+} from '@skjerm/protocol';
+import type { Logger } from 'pino';
+import { type AuditActor, type AuditLog, pseudonym } from '../audit/audit-log.ts';
+import type { Consultation, ParticipantChannel } from '../consultations/consultation.ts';
+import type { ConsultationRegistry } from '../consultations/consultation-registry.ts';
+import { MediaError } from '../media/media-errors.ts';
+import type { ServerMetrics } from '../metrics/metrics.ts';
+import type { AuthenticatedIdentity, Authenticator } from './authenticator.ts';
+import { handlers } from './handlers.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { SignalingError } from './signaling-error.ts';
+
+/** greeting → (hello) ready → (join) joined → (leave) ready; closed at the end. */
+export type SessionState = 'greeting' | 'ready' | 'joined' | 'closed';
+
+export interface SessionContext {
+  registry: ConsultationRegistry;
+  authenticator: Authenticator;
+  audit: AuditLog;
+  metrics: ServerMetrics;
+  log: Logger;
+  plainRtp: boolean;
+  messagesPerSecond: number;
+}
+
+/** WebSocket close codes (RFC 6455 §7.4.1). */
+const CLOSE_POLICY = 1008;
+const CLOSE_GOING_AWAY = 1001;
+
+/** Seconds a connection may take to say hello. */
+const HELLO_TIMEOUT_MS = 15_000;
+
+/**
+ * One signaling connection: parses and validates every frame, enforces the rate limit and
+ * the state machine, runs requests one at a time (so no two of a client's requests
+ * interleave), and turns every failure into an error response that changed nothing.
+ */
+export class SignalingSession implements ParticipantChannel {
+  readonly id = randomUUID();
+  readonly #socket: WebSocket;
+  readonly #context: SessionContext;
+  readonly #log: Logger;
+  readonly #limiter: RateLimiter;
+  #state: SessionState = 'greeting';
+  #identity: AuthenticatedIdentity | undefined;
+  #consultation: Consultation | undefined;
+  #participantId: string | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  readonly #helloTimer: NodeJS.Timeout;
+
+  constructor(socket: WebSocket, context: SessionContext) {
+    this.#socket = socket;
+    this.#context = context;
+    this.#log = context.log.child({ sessionId: this.id });
+    this.#limiter = new RateLimiter(context.messagesPerSecond, context.messagesPerSecond * 4);
+    context.metrics.sessions.inc();
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.#onFrame(data, isBinary));
+    socket.on('close', () => this.#onClose());
+    socket.on('error', (error: Error) => this.#log.debug({ err: error }, 'socket error'));
+    this.#helloTimer = setTimeout(() => {
+      if (this.#state === 'greeting') this.#socket.close(CLOSE_POLICY, 'no hello');
+    }, HELLO_TIMEOUT_MS);
+    this.#helloTimer.unref();
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  get consultation(): Consultation | undefined {
+    return this.#consultation;
+  }
+
+  get participantId(): string | undefined {
+    return this.#participantId;
+  }
+
+  requireIdentity(): AuthenticatedIdentity {
+    if (!this.#identity) throw new SignalingError('out-of-order', 'say hello first');
+    return this.#identity;
+  }
+
+  auditActor(): AuditActor | undefined {
+    return this.#identity
+      ? {
+          actor: pseudonym(this.#identity.issuer, this.#identity.subject),
+          role: this.#identity.role,
+        }
+      : undefined;
+  }
+
+  authenticate(identity: AuthenticatedIdentity): void {
+    this.#identity = identity;
+    this.#state = 'ready';
+    clearTimeout(this.#helloTimer);
+  }
+
+  joined(consultation: Consultation, participantId: string): void {
+    this.#consultation = consultation;
+    this.#participantId = participantId;
+    this.#state = 'joined';
+  }
+
+  leaveConsultation(): void {
+    const consultation = this.#consultation;
+    const participantId = this.#participantId;
+    this.#consultation = undefined;
+    this.#participantId = undefined;
+    if (this.#state === 'joined') this.#state = 'ready';
+    if (consultation && participantId) {
+      consultation.leave(participantId);
+      this.#context.audit.record({
+        type: 'consultation-left',
+        consultationId: consultation.id,
+        actor: this.auditActor(),
+        detail: { participantId },
+      });
+    }
+  }
+
+  notify<N extends NotificationName>(notification: N, data: NotificationData<N>): void {
+    this.#send(notificationFrame(notification, data));
+  }
+
+  /** Server shutdown: tell the client, then close. */
+  shutdown(): void {
+    this.notify('serverShutdown', {});
+    this.#socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.#state === 'closed') return;
+    const verdict = this.#limiter.take();
+    if (verdict === 'disconnect') {
+      this.#log.warn('signaling flood; disconnecting');
+      this.#socket.close(CLOSE_POLICY, 'rate limit exceeded');
+      return;
+    }
+    const parsed = isBinary
+      ? ({
+          ok: false,
+          id: null,
+          error: { code: 'bad-request', message: 'send text frames' },
+        } as const)
+      : parseRequestFrame(data.toString('utf8'));
+    if (!parsed.ok) {
+      this.#fail(parsed.id, parsed.error);
+      return;
+    }
+    if (verdict === 'refuse') {
+      this.#fail(parsed.request.id, {
+        code: 'rate-limited',
+        message: 'too many messages; slow down',
+      });
+      return;
+    }
+    // One request at a time: each sees the state the previous one left.
+    this.#queue = this.#queue.then(() => this.#handle(parsed.request));
+  }
+
+  async #handle(request: ParsedRequest): Promise<void> {
+    if (this.#state === 'closed') return;
+    const entry = handlers[request.method];
+    if (entry.state !== this.#state) {
+      this.#fail(request.id, {
+        code: 'out-of-order',
+        message: `${request.method} is not allowed ${describeState(this.#state)}`,
+      });
+      return;
+    }
+    try {
+      const handle = entry.handle as (
+        session: SignalingSession,
+        params: unknown,
+        context: SessionContext,
+      ) => Promise<unknown>;
+      const result = await handle(this, request.params, this.#context);
+      this.#send({ id: request.id, ok: true, result });
+    } catch (error) {
+      this.#fail(request.id, this.#errorBody(request.method, error));
+    }
+  }
+
+  #errorBody(method: string, error: unknown): ProtocolErrorBody {
+    if (error instanceof SignalingError) {
+      return {
+        code: error.code,
+        message: error.message,
+        ...(error.detail ? { detail: error.detail } : {}),
+      };
+    }
+    if (error instanceof MediaError) return { code: error.code, message: error.message };
+    // mediasoup refuses what it cannot use (bad RTP or DTLS parameters) with TypeError /
+    // UnsupportedError before touching state: that is the client's mistake, not ours.
+    const name = (error as { name?: unknown }).name;
+    if (error instanceof TypeError || name === 'UnsupportedError') {
+      return { code: 'bad-request', message: `${method}: ${(error as Error).message}` };
+    }
+    if (name === 'InvalidStateError') {
+      return { code: 'unavailable', message: `${method}: media is being restarted; try again` };
+    }
+    this.#log.error({ err: error, method }, 'request failed');
+    return { code: 'internal', message: `${method} failed on the server` };
+  }
+
+  #fail(id: number | null, error: ProtocolErrorBody): void {
+    this.#context.metrics.signalingErrors.inc({ code: error.code });
+    this.#send(errorResponse(id, error));
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.#socket.readyState !== this.#socket.OPEN) return;
+    this.#socket.send(JSON.stringify(frame));
+  }
+
+  #onClose(): void {
+    if (this.#state === 'closed') return;
+    this.leaveConsultation();
+    this.#state = 'closed';
+    clearTimeout(this.#helloTimer);
+    this.#context.metrics.sessions.dec();
+  }
+}
+
+function describeState(state: SessionState): string {
+  switch (state) {
+    case 'greeting':
+      return 'before hello';
+    case 'ready':
+      return 'before join (or after leave)';
+    case 'joined':
+      return 'while joined';
+    case 'closed':
+      return 'after close';
+  }
+}

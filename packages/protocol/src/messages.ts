@@ -1,0 +1,225 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { MAX_ANNOUNCED_KIDS, MAX_ENVELOPES_PER_REQUEST, PROTOCOL_VERSION } from './limits.ts';
+import { Base64Url, DisplayName, Id, Kid, MediaKind, OpaqueObject } from './primitives.ts';
+
+const strict = { additionalProperties: false } as const;
+
+/** The roles a person can have in a consultation (what each may do is the server's call). */
+export const ROLES = [
+  'clinician',
+  'patient',
+  'interpreter',
+  'relative',
+  'observer-clinician',
+] as const;
+
+export const Role = Type.Union(ROLES.map((role) => Type.Literal(role)));
+export type Role = Static<typeof Role>;
+
+/** What every participant's browser needs to seal keys to, and verify keys from, a member. */
+export const E2eeIdentity = Type.Object(
+  { boxPublicKey: Base64Url(64), signPublicKey: Base64Url(64) },
+  strict,
+);
+
+/** One roster entry, as every admitted participant sees it. */
+export const RosterMember = Type.Object(
+  {
+    participantId: Id,
+    name: DisplayName,
+    role: Role,
+    /** The slot in this participant's SFrame KIDs (kid = slot * 2^16 + epoch). */
+    senderSlot: Type.Integer({ minimum: 1, maximum: 0xffff }),
+    boxPublicKey: Base64Url(64),
+    signPublicKey: Base64Url(64),
+    audio: Type.Boolean(),
+    video: Type.Boolean(),
+  },
+  strict,
+);
+export type RosterMember = Static<typeof RosterMember>;
+
+/** The SFrame parameters a producer must declare; the server checks its frames against them. */
+export const SFrameParameters = Type.Object(
+  {
+    /** RFC 9605 cipher suite number (1-5). */
+    cipherSuite: Type.Integer({ minimum: 1, maximum: 5 }),
+    kids: Type.Array(Kid, { minItems: 1, maxItems: MAX_ANNOUNCED_KIDS, uniqueItems: true }),
+  },
+  strict,
+);
+export type SFrameParameters = Static<typeof SFrameParameters>;
+
+export const TransportOptions = Type.Object(
+  {
+    transportId: Id,
+    iceParameters: OpaqueObject,
+    iceCandidates: Type.Array(OpaqueObject),
+    dtlsParameters: OpaqueObject,
+  },
+  strict,
+);
+
+/** RTP over a PlainTransport: load generators and tests only, enabled by server config. */
+export const PlainTransportOptions = Type.Object(
+  { transportId: Id, ip: Type.String(), port: Type.Integer() },
+  strict,
+);
+
+function method<P extends TSchema, R extends TSchema>(params: P, result: R) {
+  return { params, result };
+}
+
+/**
+ * Every request a client may send, with its params and the result it gets. The server
+ * validates params against these schemas before any handler runs; types derive from them.
+ */
+export const requests = {
+  /** First message of every connection: the protocol version and the OIDC token. */
+  hello: method(
+    Type.Object(
+      {
+        protocolVersion: Type.Integer({ minimum: 0, maximum: 1000 }),
+        token: Type.String({ minLength: 1, maxLength: 16 * 1024 }),
+      },
+      strict,
+    ),
+    Type.Object({
+      protocolVersion: Type.Literal(PROTOCOL_VERSION),
+      sessionId: Id,
+      name: DisplayName,
+      role: Role,
+    }),
+  ),
+  /** Enter a consultation's media room with this session's E2EE public keys. */
+  join: method(
+    Type.Object(
+      {
+        consultationId: Id,
+        e2ee: E2eeIdentity,
+        rtpCapabilities: OpaqueObject,
+      },
+      strict,
+    ),
+    Type.Object({
+      participantId: Id,
+      senderSlot: Type.Integer(),
+      routerRtpCapabilities: OpaqueObject,
+      roster: Type.Array(RosterMember),
+      /** Producers already in the room that this participant may consume. */
+      producers: Type.Array(
+        Type.Object({ producerId: Id, participantId: Id, kind: MediaKind }, strict),
+      ),
+    }),
+  ),
+  createTransport: method(
+    Type.Object(
+      {
+        direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]),
+        /** 'plain' only when the server allows it (load generators, tests). */
+        type: Type.Optional(Type.Union([Type.Literal('webrtc'), Type.Literal('plain')])),
+      },
+      strict,
+    ),
+    Type.Union([TransportOptions, PlainTransportOptions]),
+  ),
+  connectTransport: method(
+    Type.Object(
+      {
+        transportId: Id,
+        dtlsParameters: Type.Optional(OpaqueObject),
+        /** For plain transports: where the client receives RTP. */
+        ip: Type.Optional(Type.String({ maxLength: 64 })),
+        port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+      },
+      strict,
+    ),
+    Type.Object({}),
+  ),
+  restartIce: method(
+    Type.Object({ transportId: Id }, strict),
+    Type.Object({ iceParameters: OpaqueObject }),
+  ),
+  produce: method(
+    Type.Object(
+      {
+        transportId: Id,
+        kind: MediaKind,
+        rtpParameters: OpaqueObject,
+        sframe: SFrameParameters,
+      },
+      strict,
+    ),
+    Type.Object({ producerId: Id }),
+  ),
+  /** A producer's sender rotated or ratcheted its key: the KIDs it may use from now on. */
+  announceKids: method(
+    Type.Object({ producerId: Id, kids: SFrameParameters.properties.kids }, strict),
+    Type.Object({}),
+  ),
+  closeProducer: method(Type.Object({ producerId: Id }, strict), Type.Object({})),
+  setProducerPaused: method(
+    Type.Object({ producerId: Id, paused: Type.Boolean() }, strict),
+    Type.Object({}),
+  ),
+  consume: method(
+    Type.Object({ transportId: Id, producerId: Id }, strict),
+    Type.Object({
+      consumerId: Id,
+      producerId: Id,
+      participantId: Id,
+      kind: MediaKind,
+      rtpParameters: OpaqueObject,
+    }),
+  ),
+  /** Consumers start paused (so the client can attach its decrypting transform first). */
+  resumeConsumer: method(Type.Object({ consumerId: Id }, strict), Type.Object({})),
+  /**
+   * Relay sealed key envelopes to roster members. The server reads only `to`; the envelope
+   * itself is passed on untouched and never logged or stored.
+   */
+  relayKeys: method(
+    Type.Object(
+      {
+        envelopes: Type.Array(Type.Object({ to: Id, envelope: OpaqueObject }, strict), {
+          minItems: 1,
+          maxItems: MAX_ENVELOPES_PER_REQUEST,
+        }),
+      },
+      strict,
+    ),
+    Type.Object({ delivered: Type.Integer() }),
+  ),
+  leave: method(Type.Object({}, strict), Type.Object({})),
+} as const;
+
+export type RequestMethod = keyof typeof requests;
+export type RequestParams<M extends RequestMethod> = Static<(typeof requests)[M]['params']>;
+export type RequestResult<M extends RequestMethod> = Static<(typeof requests)[M]['result']>;
+
+/** Messages the server sends on its own. */
+export const notifications = {
+  rosterChanged: Type.Object({ roster: Type.Array(RosterMember) }),
+  newProducer: Type.Object({ producerId: Id, participantId: Id, kind: MediaKind }),
+  producerClosed: Type.Object({
+    producerId: Id,
+    reason: Type.Union([
+      Type.Literal('closed'),
+      Type.Literal('not-e2ee'),
+      Type.Literal('media-reset'),
+    ]),
+  }),
+  consumerClosed: Type.Object({ consumerId: Id, producerId: Id }),
+  /** Sealed key envelope from another participant; `from` is set by the server. */
+  keyEnvelope: Type.Object({ from: Id, envelope: OpaqueObject }),
+  /**
+   * The media node serving the room restarted (a worker died): every transport is gone.
+   * Clients create transports again and re-produce; the roster and keys stay.
+   */
+  mediaReset: Type.Object({ reason: Type.Literal('worker-died') }),
+  /** The server is shutting down; reconnect later or elsewhere. */
+  serverShutdown: Type.Object({}),
+} as const;
+
+export type NotificationName = keyof typeof notifications;
+export type NotificationData<N extends NotificationName> = Static<(typeof notifications)[N]>;

@@ -1,0 +1,299 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SkjermServer } from '@skjerm/server';
+import { getSupportedRtpCapabilities } from 'mediasoup';
+import { Agent, fetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlainRtpPeer } from '../support/plain-rtp-peer.ts';
+import { RequestRefused, SignalingClient } from '../support/signaling-client.ts';
+import { startTestServer } from '../support/test-server.ts';
+import { people, TestIssuer, testKeySource } from '../support/test-tokens.ts';
+import { requireWorkerBinary } from '../support/worker-binary.ts';
+
+const e2ee = () => ({
+  boxPublicKey: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'),
+  signPublicKey: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'),
+});
+
+// Loopback only, tests only: the server's certificate is self-signed.
+const insecureLoopbackAgent = new Agent({ connect: { rejectUnauthorized: false } });
+
+let issuer: TestIssuer;
+let server: SkjermServer;
+const clients: SignalingClient[] = [];
+const peers: PlainRtpPeer[] = [];
+
+async function participant(person: keyof typeof people, consultationId: string) {
+  const client = await SignalingClient.login(server.url, await issuer.token(people[person]));
+  clients.push(client);
+  const joined = await client.request('join', {
+    consultationId,
+    e2ee: e2ee(),
+    // What a client can receive: mediasoup's full list includes Opus and VP8.
+    rtpCapabilities: getSupportedRtpCapabilities() as unknown as Record<string, unknown>,
+  });
+  return { client, joined };
+}
+
+async function openPeer() {
+  const peer = await PlainRtpPeer.open();
+  peers.push(peer);
+  return peer;
+}
+
+function auditTypes(): string[] {
+  const file = join(server.config.dataDir, 'audit', 'audit.jsonl');
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { type: string }).type);
+}
+
+describe('signaling and E2EE-only forwarding against a real server', () => {
+  beforeAll(async () => {
+    requireWorkerBinary();
+    issuer = await TestIssuer.create();
+    server = await startTestServer(testKeySource(issuer));
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.close().catch(() => undefined);
+    for (const peer of peers) peer.close();
+    await server?.close();
+  });
+
+  it('refuses every request before hello, and join twice', async () => {
+    const client = await SignalingClient.connect(server.url);
+    clients.push(client);
+    await expect(
+      client.request('join', { consultationId: 'c0', e2ee: e2ee(), rtpCapabilities: {} }),
+    ).rejects.toMatchObject({ error: { code: 'out-of-order' } });
+    await client.request('hello', {
+      protocolVersion: 1,
+      token: await issuer.token(people.clinician),
+    });
+    await client.request('join', { consultationId: 'c0', e2ee: e2ee(), rtpCapabilities: {} });
+    await expect(
+      client.request('join', { consultationId: 'c0', e2ee: e2ee(), rtpCapabilities: {} }),
+    ).rejects.toMatchObject({ error: { code: 'out-of-order' } });
+  });
+
+  it('forwards SFrame media with announced KIDs and tells everyone on the roster', async () => {
+    const a = await participant('clinician', 'c1');
+    const b = await participant('patient', 'c1');
+    expect(b.joined.roster.map((member) => member.name)).toEqual([
+      'Dr. Kari Nordmann',
+      'Ola Pasient',
+    ]);
+    await a.client.waitFor('rosterChanged', ({ roster }) => roster.length === 2);
+
+    const kid = a.joined.senderSlot * 0x1_0000;
+    const sender = await PlainRtpPeer.sframeSender(kid);
+    const { producerId, port, ssrc } = await PlainRtpPeer.produce(a.client, 'video', [kid]);
+    const source = await openPeer();
+    let stop = false;
+    const sending = source.send(port, ssrc, {
+      kind: 'video',
+      sframe: sender,
+      frames: 300,
+      intervalMs: 10,
+      stopped: () => stop,
+    });
+
+    const announced = await b.client.waitFor(
+      'newProducer',
+      (data) => data.producerId === producerId,
+    );
+    expect(announced).toMatchObject({ participantId: a.joined.participantId, kind: 'video' });
+    const sink = await openPeer();
+    const transportId = await sink.receiveTransport(b.client);
+    const consumer = await b.client.request('consume', { transportId, producerId });
+    await b.client.request('resumeConsumer', { consumerId: consumer.consumerId });
+    const consumerSsrc = (consumer.rtpParameters as { encodings: { ssrc: number }[] }).encodings[0]
+      ?.ssrc;
+    await expect
+      .poll(() => sink.received.filter((p) => p.ssrc === consumerSsrc).length, { timeout: 5000 })
+      .toBeGreaterThan(20);
+    stop = true;
+    await sending;
+    // What arrives is still ciphertext: VP8 descriptor (4 bytes), clear VP8 header, SFrame.
+    const forwarded = sink.received.find((p) => p.ssrc === consumerSsrc);
+    expect(forwarded?.payload.length).toBeGreaterThan(900);
+  });
+
+  it('closes a producer that sends plaintext VP8 within 2 s, forwards none of it, and audits it', async () => {
+    const a = await participant('clinician', 'c2');
+    const b = await participant('patient', 'c2');
+    const kid = a.joined.senderSlot * 0x1_0000;
+    const { producerId, port, ssrc } = await PlainRtpPeer.produce(a.client, 'video', [kid]);
+    const source = await openPeer();
+    const started = performance.now();
+    let stop = false;
+    const sending = source.send(port, ssrc, {
+      kind: 'video',
+      frames: 300,
+      intervalMs: 10,
+      stopped: () => stop,
+    });
+    const closed = await a.client.waitFor(
+      'producerClosed',
+      (data) => data.producerId === producerId,
+      5000,
+    );
+    const elapsed = performance.now() - started;
+    stop = true;
+    await sending;
+    expect(closed.reason).toBe('not-e2ee');
+    expect(elapsed).toBeLessThan(2000);
+    expect(b.client.notifications.some((n) => n.notification === 'newProducer')).toBe(false);
+    expect(auditTypes()).toContain('producer-rejected');
+    const metrics = await server.metrics.registry.getSingleMetricAsString(
+      'skjerm_rejected_producers_total',
+    );
+    expect(metrics).toMatch(/reason="unexpected-kid"\} [1-9]/);
+  });
+
+  it("refuses KIDs outside the sender's own slot and codecs other than Opus and VP8", async () => {
+    const a = await participant('clinician', 'c3');
+    const otherSlotKid = (a.joined.senderSlot + 1) * 0x1_0000;
+    await expect(PlainRtpPeer.produce(a.client, 'video', [otherSlotKid])).rejects.toMatchObject({
+      error: { code: 'forbidden' },
+    });
+    const transport = await a.client.request('createTransport', {
+      direction: 'send',
+      type: 'plain',
+    });
+    await expect(
+      a.client.request('produce', {
+        transportId: transport.transportId,
+        kind: 'video',
+        rtpParameters: {
+          codecs: [{ mimeType: 'video/H264', payloadType: 102, clockRate: 90000 }],
+          encodings: [{ ssrc: 5 }],
+        },
+        sframe: { cipherSuite: 4, kids: [a.joined.senderSlot * 0x1_0000] },
+      }),
+    ).rejects.toMatchObject({ error: { code: 'unsupported-media' } });
+  });
+
+  it('puts all WebRTC media of a worker on its one fixed UDP and TCP port', async () => {
+    const a = await participant('clinician', 'c8');
+    const transport = await a.client.request('createTransport', { direction: 'send' });
+    if (!('iceCandidates' in transport)) throw new Error('expected a WebRTC transport');
+    const candidates = transport.iceCandidates as { protocol: string; ip: string; port: number }[];
+    const port =
+      server.config.media.portBase + (server.consultations.get('c8')?.media.workerSlot ?? 0);
+    expect(candidates.map(({ protocol, ip, port }) => `${protocol} ${ip}:${port}`).sort()).toEqual([
+      `tcp 127.0.0.1:${port}`,
+      `udp 127.0.0.1:${port}`,
+    ]);
+  });
+
+  it('relays key envelopes only to roster members, with the sender named by the server', async () => {
+    const a = await participant('clinician', 'c4');
+    const b = await participant('patient', 'c4');
+    const outsider = await participant('interpreter', 'c5');
+    const envelope = { v: 1, kid: 65536, ciphertext: 'opaque' };
+    const { delivered } = await a.client.request('relayKeys', {
+      envelopes: [
+        { to: b.joined.participantId, envelope },
+        { to: outsider.joined.participantId, envelope },
+      ],
+    });
+    expect(delivered).toBe(1);
+    expect(await b.client.waitFor('keyEnvelope')).toEqual({
+      from: a.joined.participantId,
+      envelope,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(outsider.client.notifications.some((n) => n.notification === 'keyEnvelope')).toBe(false);
+  });
+
+  it('answers rate-limited to a flood and then disconnects it', async () => {
+    const client = await SignalingClient.connect(server.url);
+    clients.push(client);
+    for (let i = 0; i < 2000 && client.closeCode === undefined; i++) {
+      client.sendRaw(JSON.stringify({ id: i, method: 'leave', params: {} }));
+      if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await expect.poll(() => client.closeCode, { timeout: 5000 }).toBe(1008);
+    expect(client.rawResponses.some((r) => r.error?.code === 'rate-limited')).toBe(true);
+  });
+
+  it('recovers a room when its worker process is killed', async () => {
+    const a = await participant('clinician', 'c6');
+    const b = await participant('patient', 'c6');
+    const slot = server.consultations.get('c6')?.media.workerSlot ?? 0;
+    const pid = server.workers.worker(slot)?.worker.pid;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid as number, 'SIGKILL');
+    await a.client.waitFor('mediaReset');
+    await b.client.waitFor('mediaReset');
+
+    const kid = a.joined.senderSlot * 0x1_0000;
+    const { producerId, port, ssrc } = await PlainRtpPeer.produce(a.client, 'audio', [kid]);
+    const source = await openPeer();
+    let stop = false;
+    const sending = source.send(port, ssrc, {
+      kind: 'audio',
+      sframe: await PlainRtpPeer.sframeSender(kid),
+      frames: 500,
+      intervalMs: 10,
+      stopped: () => stop,
+    });
+    await b.client.waitFor('newProducer', (data) => data.producerId === producerId);
+    const sink = await openPeer();
+    const transportId = await sink.receiveTransport(b.client);
+    const consumer = await b.client.request('consume', { transportId, producerId });
+    await b.client.request('resumeConsumer', { consumerId: consumer.consumerId });
+    await expect.poll(() => sink.received.length, { timeout: 5000 }).toBeGreaterThan(10);
+    stop = true;
+    await sending;
+    expect(server.workers.worker(slot)?.worker.pid).not.toBe(pid);
+  });
+
+  it('refuses an expired token and a too-low assurance patient over the WebSocket', async () => {
+    const client = await SignalingClient.connect(server.url);
+    clients.push(client);
+    const expired = await issuer.token(people.clinician, { expiresIn: '-1m' });
+    await expect(
+      client.request('hello', { protocolVersion: 1, token: expired }),
+    ).rejects.toMatchObject({
+      error: { code: 'unauthenticated', detail: 'token-expired' },
+    });
+    const low = await issuer.token(people.lowAssurancePatient);
+    const refusal = client.request('hello', { protocolVersion: 1, token: low });
+    await expect(refusal).rejects.toBeInstanceOf(RequestRefused);
+    await expect(refusal).rejects.toMatchObject({
+      error: { code: 'unauthenticated', detail: 'assurance-too-low' },
+    });
+  });
+
+  it('exports Prometheus metrics for workers, rooms, media objects and refusals', async () => {
+    const response = await fetch(`${server.url.replace('localhost', '127.0.0.1')}/metrics`, {
+      dispatcher: insecureLoopbackAgent,
+    });
+    const text = await response.text();
+    for (const name of [
+      'skjerm_media_workers 1',
+      'skjerm_worker_cpu_seconds_total{slot="0"}',
+      'skjerm_rooms ',
+      'skjerm_transports ',
+      'skjerm_producers ',
+      'skjerm_consumers ',
+      'skjerm_bitrate_bits_per_second{direction="recv"}',
+      'skjerm_rejected_producers_total{reason="unexpected-kid"} 1',
+      'skjerm_auth_failures_total{code="token-expired"} 1',
+    ]) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it('tells connected clients when the server shuts down', async () => {
+    const { client } = await participant('clinician', 'c7');
+    const shutdown = client.waitFor('serverShutdown');
+    await server.close();
+    await shutdown;
+    await expect.poll(() => client.closeCode).toBe(1001);
+  });
+});
