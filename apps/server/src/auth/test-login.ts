@@ -148,7 +148,8 @@ class LoginFlow {
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         next = new URL(location, next).href;
-        if (next.startsWith(this.#redirectUri)) return new URL(next);
+        // The redirect URI may be the server's root, a prefix of the IdP's own paths.
+        if (isRedirectTarget(next, this.#redirectUri)) return new URL(next);
         response = await this.#request('GET', next);
         continue;
       }
@@ -227,4 +228,11 @@ class LoginPage {
   constructor(action: string) {
     this.action = action;
   }
+}
+
+/** Whether `url` is the client's redirect URI (same origin and path; query ignored). */
+function isRedirectTarget(url: string, redirectUri: string): boolean {
+  const target = new URL(url);
+  const expected = new URL(redirectUri);
+  return target.origin === expected.origin && target.pathname === expected.pathname;
 }
