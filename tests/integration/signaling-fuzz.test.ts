@@ -1,6 +1,14 @@
 import type { SkjermServer } from '@skjerm/server';
 import { getSupportedRtpCapabilities } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  admit,
+  arrive,
+  book,
+  enterAsClinician,
+  inviteSecret,
+  signIn,
+} from '../support/consultations.ts';
 import { PlainRtpPeer } from '../support/plain-rtp-peer.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
 import { startTestServer } from '../support/test-server.ts';
@@ -27,18 +35,36 @@ function prng(seed: number) {
 const key = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
 
 /** Plausible params per method: the mutations start from messages the server would accept. */
-function templates(token: string): Record<string, unknown>[] {
+function templates(
+  token: string,
+  consultationId: string,
+  invite: string,
+): Record<string, unknown>[] {
   const capabilities = getSupportedRtpCapabilities();
   return [
     { method: 'hello', params: { protocolVersion: 1, token } },
     {
       method: 'join',
       params: {
-        consultationId: 'fuzz',
+        consultationId,
         e2ee: { boxPublicKey: key(), signPublicKey: key() },
         rtpCapabilities: capabilities,
       },
     },
+    {
+      method: 'join',
+      params: {
+        invite,
+        confirmGroup: true,
+        e2ee: { boxPublicKey: key(), signPublicKey: key() },
+        rtpCapabilities: capabilities,
+      },
+    },
+    { method: 'inspectInvite', params: { invite } },
+    { method: 'admit', params: { waitingId: 'w' } },
+    { method: 'deny', params: { waitingId: 'w' } },
+    { method: 'mute', params: { participantId: 'p', kind: 'audio' } },
+    { method: 'remove', params: { participantId: 'p' } },
     { method: 'createTransport', params: { direction: 'send', type: 'plain' } },
     { method: 'createTransport', params: { direction: 'recv', type: 'webrtc' } },
     { method: 'connectTransport', params: { transportId: 'abc', ip: '127.0.0.1', port: 5000 } },
@@ -159,7 +185,8 @@ describe('signaling under fuzzed input', () => {
     const seed = Number(process.env.FUZZ_SEED ?? 20261129);
     const rng = prng(seed);
     const token = await issuer.token(people.clinician);
-    const base = templates(token);
+    const fuzzed = await book(server, issuer, people.clinician);
+    const base = templates(token, fuzzed.consultation.id, inviteSecret(fuzzed));
     const total = 10_000;
     const perConnection = 500;
     let sent = 0;
@@ -170,7 +197,7 @@ describe('signaling under fuzzed input', () => {
       if ((sent / perConnection) % 2 === 1) {
         await client.request('hello', { protocolVersion: 1, token });
         await client.request('join', {
-          consultationId: 'fuzz',
+          consultationId: fuzzed.consultation.id,
           e2ee: { boxPublicKey: key(), signPublicKey: key() },
           rtpCapabilities: getSupportedRtpCapabilities() as unknown as Record<string, unknown>,
         });
@@ -196,19 +223,12 @@ describe('signaling under fuzzed input', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 
     // The server still works for a normal call.
-    const a = await SignalingClient.login(server.url, await issuer.token(people.clinician));
-    const b = await SignalingClient.login(server.url, await issuer.token(people.patient));
-    const capabilities = getSupportedRtpCapabilities() as unknown as Record<string, unknown>;
-    const ja = await a.request('join', {
-      consultationId: 'after-fuzz',
-      e2ee: { boxPublicKey: key(), signPublicKey: key() },
-      rtpCapabilities: capabilities,
-    });
-    await b.request('join', {
-      consultationId: 'after-fuzz',
-      e2ee: { boxPublicKey: key(), signPublicKey: key() },
-      rtpCapabilities: capabilities,
-    });
+    const booking = await book(server, issuer, people.clinician);
+    const a = await signIn(server, issuer, people.clinician);
+    const b = await signIn(server, issuer, people.patient);
+    const ja = await enterAsClinician(a, booking.consultation.id);
+    await arrive(b, inviteSecret(booking));
+    await admit(a, b, people.patient.name);
     const kid = ja.senderSlot * 0x1_0000;
     const { producerId, port, ssrc } = await PlainRtpPeer.produce(a, 'audio', [kid]);
     const source = await PlainRtpPeer.open();

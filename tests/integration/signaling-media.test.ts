@@ -1,19 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { SkjermServer } from '@skjerm/server';
-import { getSupportedRtpCapabilities } from 'mediasoup';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  admit,
+  arrive,
+  book,
+  e2eeKeys,
+  enterAsClinician,
+  inviteSecret,
+  signIn,
+} from '../support/consultations.ts';
 import { PlainRtpPeer } from '../support/plain-rtp-peer.ts';
 import { RequestRefused, SignalingClient } from '../support/signaling-client.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { people, TestIssuer, testKeySource } from '../support/test-tokens.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
 
-const e2ee = () => ({
-  boxPublicKey: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'),
-  signPublicKey: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'),
-});
+const e2ee = e2eeKeys;
 
 // Loopback only, tests only: the server's certificate is self-signed.
 const insecureLoopbackAgent = new Agent({ connect: { rejectUnauthorized: false } });
@@ -23,16 +26,19 @@ let server: SkjermServer;
 const clients: SignalingClient[] = [];
 const peers: PlainRtpPeer[] = [];
 
-async function participant(person: keyof typeof people, consultationId: string) {
-  const client = await SignalingClient.login(server.url, await issuer.token(people[person]));
-  clients.push(client);
-  const joined = await client.request('join', {
-    consultationId,
-    e2ee: e2ee(),
-    // What a client can receive: mediasoup's full list includes Opus and VP8.
-    rtpCapabilities: getSupportedRtpCapabilities() as unknown as Record<string, unknown>,
-  });
-  return { client, joined };
+/** A booked consultation with the clinician in it and, unless `alone`, the patient admitted. */
+async function consultation(options: { alone?: boolean } = {}) {
+  const booking = await book(server, issuer, people.clinician);
+  const id = booking.consultation.id;
+  const clinician = await signIn(server, issuer, people.clinician);
+  clients.push(clinician);
+  const a = { client: clinician, joined: await enterAsClinician(clinician, id), id };
+  if (options.alone) return { a, b: undefined, id };
+  const patient = await signIn(server, issuer, people.patient);
+  clients.push(patient);
+  await arrive(patient, inviteSecret(booking));
+  const b = { client: patient, joined: await admit(clinician, patient, people.patient.name) };
+  return { a, b, id };
 }
 
 async function openPeer() {
@@ -41,12 +47,8 @@ async function openPeer() {
   return peer;
 }
 
-function auditTypes(): string[] {
-  const file = join(server.config.dataDir, 'audit', 'audit.jsonl');
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => (JSON.parse(line) as { type: string }).type);
+function auditTypes(consultationId: string): string[] {
+  return server.audit.export(consultationId).map((entry) => entry.type);
 }
 
 describe('signaling and E2EE-only forwarding against a real server', () => {
@@ -72,15 +74,16 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
       protocolVersion: 1,
       token: await issuer.token(people.clinician),
     });
-    await client.request('join', { consultationId: 'c0', e2ee: e2ee(), rtpCapabilities: {} });
+    const { consultation: booked } = await book(server, issuer, people.clinician);
+    await client.request('join', { consultationId: booked.id, e2ee: e2ee(), rtpCapabilities: {} });
     await expect(
-      client.request('join', { consultationId: 'c0', e2ee: e2ee(), rtpCapabilities: {} }),
+      client.request('join', { consultationId: booked.id, e2ee: e2ee(), rtpCapabilities: {} }),
     ).rejects.toMatchObject({ error: { code: 'out-of-order' } });
   });
 
   it('forwards SFrame media with announced KIDs and tells everyone on the roster', async () => {
-    const a = await participant('clinician', 'c1');
-    const b = await participant('patient', 'c1');
+    const { a, b } = await consultation();
+    if (!b) throw new Error('no patient');
     expect(b.joined.roster.map((member) => member.name)).toEqual([
       'Dr. Kari Nordmann',
       'Ola Pasient',
@@ -122,8 +125,8 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
   });
 
   it('closes a producer that sends plaintext VP8 within 2 s, forwards none of it, and audits it', async () => {
-    const a = await participant('clinician', 'c2');
-    const b = await participant('patient', 'c2');
+    const { a, b, id } = await consultation();
+    if (!b) throw new Error('no patient');
     const kid = a.joined.senderSlot * 0x1_0000;
     const { producerId, port, ssrc } = await PlainRtpPeer.produce(a.client, 'video', [kid]);
     const source = await openPeer();
@@ -146,7 +149,7 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
     expect(closed.reason).toBe('not-e2ee');
     expect(elapsed).toBeLessThan(2000);
     expect(b.client.notifications.some((n) => n.notification === 'newProducer')).toBe(false);
-    expect(auditTypes()).toContain('producer-rejected');
+    expect(auditTypes(id)).toContain('producer-rejected');
     const metrics = await server.metrics.registry.getSingleMetricAsString(
       'skjerm_rejected_producers_total',
     );
@@ -154,7 +157,7 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
   });
 
   it("refuses KIDs outside the sender's own slot and codecs other than Opus and VP8", async () => {
-    const a = await participant('clinician', 'c3');
+    const { a } = await consultation({ alone: true });
     const otherSlotKid = (a.joined.senderSlot + 1) * 0x1_0000;
     await expect(PlainRtpPeer.produce(a.client, 'video', [otherSlotKid])).rejects.toMatchObject({
       error: { code: 'forbidden' },
@@ -177,12 +180,12 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
   });
 
   it('puts all WebRTC media of a worker on its one fixed UDP and TCP port', async () => {
-    const a = await participant('clinician', 'c8');
+    const { a } = await consultation({ alone: true });
     const transport = await a.client.request('createTransport', { direction: 'send' });
     if (!('iceCandidates' in transport)) throw new Error('expected a WebRTC transport');
     const candidates = transport.iceCandidates as { protocol: string; ip: string; port: number }[];
     const port =
-      server.config.media.portBase + (server.consultations.get('c8')?.media.workerSlot ?? 0);
+      server.config.media.portBase + (server.consultations.get(a.id)?.media.workerSlot ?? 0);
     expect(candidates.map(({ protocol, ip, port }) => `${protocol} ${ip}:${port}`).sort()).toEqual([
       `tcp 127.0.0.1:${port}`,
       `udp 127.0.0.1:${port}`,
@@ -190,9 +193,9 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
   });
 
   it('relays key envelopes only to roster members, with the sender named by the server', async () => {
-    const a = await participant('clinician', 'c4');
-    const b = await participant('patient', 'c4');
-    const outsider = await participant('interpreter', 'c5');
+    const { a, b } = await consultation();
+    if (!b) throw new Error('no patient');
+    const { a: outsider } = await consultation({ alone: true });
     const envelope = { v: 1, kid: 65536, ciphertext: 'opaque' };
     const { delivered } = await a.client.request('relayKeys', {
       envelopes: [
@@ -221,9 +224,9 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
   });
 
   it('recovers a room when its worker process is killed', async () => {
-    const a = await participant('clinician', 'c6');
-    const b = await participant('patient', 'c6');
-    const slot = server.consultations.get('c6')?.media.workerSlot ?? 0;
+    const { a, b, id } = await consultation();
+    if (!b) throw new Error('no patient');
+    const slot = server.consultations.get(id)?.media.workerSlot ?? 0;
     const pid = server.workers.worker(slot)?.worker.pid;
     expect(pid).toBeGreaterThan(0);
     process.kill(pid as number, 'SIGKILL');
@@ -290,7 +293,9 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
   });
 
   it('tells connected clients when the server shuts down', async () => {
-    const { client } = await participant('clinician', 'c7');
+    const {
+      a: { client },
+    } = await consultation({ alone: true });
     const shutdown = client.waitFor('serverShutdown');
     await server.close();
     await shutdown;

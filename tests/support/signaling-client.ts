@@ -28,6 +28,10 @@ type Notification = { notification: string; data: unknown };
 export class SignalingClient {
   readonly socket: WebSocket;
   readonly notifications: Notification[] = [];
+  /** The latest data of each notification, consumed or not by waitFor. */
+  readonly latest = new Map<string, unknown>();
+  /** Every frame the server sent, as text: for checks that something never reached a client. */
+  readonly frames: string[] = [];
   readonly #pending = new Map<
     number,
     { method: string; resolve: (v: unknown) => void; reject: (e: Error) => void }
@@ -76,6 +80,21 @@ export class SignalingClient {
     this.socket.send(data);
   }
 
+  /** Resolves once the latest notification of this name satisfies `where`. */
+  async until<N extends NotificationName>(
+    name: N,
+    where: (data: NotificationData<N>) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<NotificationData<N>> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const data = this.latest.get(name) as NotificationData<N> | undefined;
+      if (data !== undefined && where(data)) return data;
+      if (performance.now() > deadline) throw new Error(`${name} never satisfied the condition`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** The next notification of this name (already received ones count) matching `where`. */
   waitFor<N extends NotificationName>(
     name: N,
@@ -106,18 +125,23 @@ export class SignalingClient {
     if (this.socket.readyState === WebSocket.CLOSED) return;
     const closed = once(this.socket, 'close');
     this.socket.close();
+    // A socket whose peer stopped answering never finishes the closing handshake.
+    const timer = setTimeout(() => this.socket.terminate(), 1000);
     await closed;
+    clearTimeout(timer);
   }
 
   /** Raw responses to sendRaw, by id (null for frames without a readable id). */
   readonly rawResponses: { id: number | null; ok: boolean; error?: ProtocolErrorBody }[] = [];
 
   #onMessage(text: string): void {
+    this.frames.push(text);
     const frame = JSON.parse(text) as
       | { id: number | null; ok: true; result: unknown }
       | { id: number | null; ok: false; error: ProtocolErrorBody }
       | Notification;
     if ('notification' in frame) {
+      this.latest.set(frame.notification, frame.data);
       const waiter = this.#waiters.findIndex((w) => w.match(frame));
       if (waiter >= 0) this.#waiters.splice(waiter, 1)[0]?.resolve(frame);
       else this.notifications.push(frame);

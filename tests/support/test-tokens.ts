@@ -59,6 +59,21 @@ export const people = {
     pid: '12838540056',
     acr: 'idporten-loa-substantial',
   },
+  secondPatient: {
+    sub: 'patient-3',
+    name: 'Kari Pasient',
+    skjerm_role: 'patient',
+    pid: '12838540137',
+    acr: 'idporten-loa-high',
+  },
+  thirdPatient: {
+    sub: 'patient-4',
+    name: 'Nils Pasient',
+    skjerm_role: 'patient',
+    pid: '12838540218',
+    acr: 'idporten-loa-high',
+  },
+  secondClinician: { sub: 'clinician-2', name: 'Dr. Ola Hansen', skjerm_role: 'clinician' },
   interpreter: { sub: 'interpreter-1', name: 'Tolk Tolkesen', skjerm_role: 'interpreter' },
 } satisfies Record<string, TestPerson>;
 

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { AuditLog } from './audit/audit-log.ts';
+import type { AuditLog } from './audit/audit-log.ts';
 import { type EmbeddedIdp, registerEmbeddedIdp } from './auth/embedded-idp.ts';
 import { RemoteKeySource } from './auth/remote-key-source.ts';
 import { type KeySource, TokenVerifier } from './auth/token-verifier.ts';
 import type { ServerConfig } from './config/config.ts';
 import { ConsultationRegistry } from './consultations/consultation-registry.ts';
+import { consultationRoutes } from './http/consultation-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes } from './http/metrics-routes.ts';
 import { loadTlsMaterial } from './http/tls.ts';
@@ -15,6 +16,10 @@ import { WorkerPool } from './media/worker-pool.ts';
 import { ServerMetrics } from './metrics/metrics.ts';
 import type { SignalingSession } from './signaling/session.ts';
 import { signalingRoutes } from './signaling/websocket-route.ts';
+import { SkjermDatabase } from './storage/database.ts';
+
+/** How often ended consultations are checked against the retention period. */
+const RETENTION_CHECK_MS = 60 * 60 * 1000;
 
 export interface ServerDependencies {
   /**
@@ -34,11 +39,13 @@ export class SkjermServer {
   readonly workers: WorkerPool;
   readonly http: FastifyInstance;
   readonly consultations: ConsultationRegistry;
+  readonly database: SkjermDatabase;
   readonly audit: AuditLog;
   readonly metrics: ServerMetrics;
   readonly #sessions = new Set<SignalingSession>();
   #draining = false;
   #embeddedIdp: EmbeddedIdp | undefined;
+  #retentionTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   private constructor(
@@ -51,8 +58,10 @@ export class SkjermServer {
     this.log = log;
     this.workers = workers;
     this.http = http;
-    this.audit = new AuditLog(join(config.dataDir, 'audit', 'audit.jsonl'));
+    this.database = SkjermDatabase.open(join(config.dataDir, 'skjerm.db'));
+    this.audit = this.database.audit;
     this.consultations = new ConsultationRegistry(
+      this.database.consultations,
       {
         pool: workers,
         log: log.child({ component: 'media' }),
@@ -67,6 +76,7 @@ export class SkjermServer {
       this.audit.record({
         type: 'producer-rejected',
         consultationId: consultation.id,
+        outcome: 'refused',
         detail: { participantId, reason },
       });
       log.warn(
@@ -97,13 +107,21 @@ export class SkjermServer {
     const server = new SkjermServer(config, log, workers, http);
     try {
       const keySource = dependencies.keySource ?? (await server.#identityProvider(http));
+      const verifier = new TokenVerifier(config.auth, keySource);
+      await http.register(consultationRoutes, {
+        store: server.database.consultations,
+        audit: server.audit,
+        verifier,
+        publicUrl: () => server.url,
+        onAuthFailure: (code) => server.metrics.authFailures.inc({ code }),
+      });
       await http.register(healthRoutes, { workers, isDraining: () => server.#draining });
       await http.register(metricsRoutes, { metrics: server.metrics });
       await http.register(signalingRoutes, {
         sessions: server.#sessions,
         context: {
           registry: server.consultations,
-          authenticator: new TokenVerifier(config.auth, keySource),
+          authenticator: verifier,
           audit: server.audit,
           metrics: server.metrics,
           log: log.child({ component: 'signaling' }),
@@ -114,11 +132,28 @@ export class SkjermServer {
       await http.listen({ host: config.host, port: config.port });
     } catch (error) {
       workers.close();
+      server.database.close();
       await http.close().catch(() => undefined);
       throw error;
     }
+    server.#enforceRetention();
+    server.#retentionTimer = setInterval(() => server.#enforceRetention(), RETENTION_CHECK_MS);
+    server.#retentionTimer.unref();
     log.info({ url: server.url, selfSignedCertificate: tls.selfSigned }, 'Skjerm is listening');
     return server;
+  }
+
+  /** Deletes the personal data of consultations that ended more than the retention ago. */
+  #enforceRetention(): void {
+    const purged = this.database.consultations.purgeExpired(this.config.retentionDays, new Date());
+    if (purged > 0) {
+      this.audit.record({
+        type: 'retention-purge',
+        outcome: 'success',
+        detail: { consultations: purged },
+      });
+      this.log.info({ consultations: purged }, 'deleted personal data past the retention period');
+    }
   }
 
   /** The embedded OpenID provider under /idp, or the configured issuer's published keys. */
@@ -164,11 +199,13 @@ export class SkjermServer {
     this.#closed = true;
     this.#draining = true;
     this.log.info('shutting down');
+    clearInterval(this.#retentionTimer);
     for (const session of this.#sessions) session.shutdown();
     await this.http.close();
     this.consultations.closeAll();
     this.#embeddedIdp?.close();
     this.workers.close();
+    this.database.close();
     this.log.info('stopped');
   }
 }

@@ -25,6 +25,10 @@ export const ERROR_CODES = [
   'unsupported-media',
   /** The producer's frames were not well-formed SFrame with its announced KIDs. */
   'not-e2ee',
+  /** Group mode: the patient must first confirm joining with the others (join.confirmGroup). */
+  'confirmation-required',
+  /** The consultation has ended; nobody can join it again. */
+  'consultation-ended',
   /** The media node cannot serve the request right now (e.g. a worker is restarting). */
   'unavailable',
   /** A bug on the server; the request changed nothing. */

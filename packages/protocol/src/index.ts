@@ -11,6 +11,9 @@ export {
   PROTOCOL_VERSION,
 } from './limits.ts';
 export {
+  ConsultationMode,
+  InviteSecret,
+  JoinedResult,
   type NotificationData,
   type NotificationName,
   notifications,
@@ -22,7 +25,16 @@ export {
   RosterMember,
   requests,
   SFrameParameters,
+  WaitingEntry,
+  WaitingResult,
 } from './messages.ts';
+export {
+  BookingRequest,
+  BookingResponse,
+  ConsultationSummary,
+  Invite,
+  NationalId,
+} from './rest.ts';
 export {
   errorResponse,
   type FrameRejection,

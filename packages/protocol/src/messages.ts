@@ -66,6 +66,50 @@ export const PlainTransportOptions = Type.Object(
   strict,
 );
 
+export const ConsultationMode = Type.Union([Type.Literal('consultation'), Type.Literal('group')]);
+
+/** The secret part of an invite link (32 random bytes, base64url). */
+export const InviteSecret = Type.String({
+  minLength: 43,
+  maxLength: 43,
+  pattern: '^[A-Za-z0-9_-]+$',
+});
+
+const ProducerSummary = Type.Object({ producerId: Id, participantId: Id, kind: MediaKind }, strict);
+
+/** In the call: everything needed to send and receive media. */
+export const JoinedResult = Type.Object({
+  status: Type.Literal('joined'),
+  consultationId: Id,
+  participantId: Id,
+  senderSlot: Type.Integer(),
+  routerRtpCapabilities: OpaqueObject,
+  roster: Type.Array(RosterMember),
+  /** Producers already in the room that this participant may consume. */
+  producers: Type.Array(ProducerSummary),
+});
+export type JoinedResult = Static<typeof JoinedResult>;
+
+/** In one's own waiting room: nothing about anyone else. */
+export const WaitingResult = Type.Object({
+  status: Type.Literal('waiting'),
+  consultationId: Id,
+  title: Type.String({ maxLength: 200 }),
+  clinicians: Type.Array(DisplayName),
+});
+
+/** A waiting invitee as the consultation's clinicians see them. */
+export const WaitingEntry = Type.Object({
+  waitingId: Id,
+  name: DisplayName,
+  role: Role,
+  /** Verified from the token, shown so the clinician can check who it is. */
+  nationalId: Type.Optional(Type.String({ maxLength: 20 })),
+  assurance: Type.Optional(Type.String({ maxLength: 200 })),
+  since: Type.String({ maxLength: 40 }),
+});
+export type WaitingEntry = Static<typeof WaitingEntry>;
+
 function method<P extends TSchema, R extends TSchema>(params: P, result: R) {
   return { params, result };
 }
@@ -91,27 +135,49 @@ export const requests = {
       role: Role,
     }),
   ),
-  /** Enter a consultation's media room with this session's E2EE public keys. */
+  /**
+   * What an invite is for, before joining: shown to the invitee (group patients must confirm
+   * how many others attend). Refused when the signed-in person is not the one invited.
+   */
+  inspectInvite: method(
+    Type.Object({ invite: InviteSecret }, strict),
+    Type.Object({
+      consultationId: Id,
+      title: Type.String({ maxLength: 200 }),
+      startsAt: Type.String({ maxLength: 40 }),
+      mode: ConsultationMode,
+      clinicians: Type.Array(DisplayName),
+      /** Other patients expected (group mode; 0 otherwise). */
+      otherPatients: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+  /**
+   * Enter a consultation: clinicians of it by id, everyone else by invite. Invitees go to
+   * their own waiting room (`waiting`) until a clinician admits them (`admitted`).
+   */
   join: method(
     Type.Object(
       {
-        consultationId: Id,
+        consultationId: Type.Optional(Id),
+        invite: Type.Optional(InviteSecret),
+        /** Group mode: the patient saw how many others attend and agreed. */
+        confirmGroup: Type.Optional(Type.Boolean()),
         e2ee: E2eeIdentity,
         rtpCapabilities: OpaqueObject,
       },
       strict,
     ),
-    Type.Object({
-      participantId: Id,
-      senderSlot: Type.Integer(),
-      routerRtpCapabilities: OpaqueObject,
-      roster: Type.Array(RosterMember),
-      /** Producers already in the room that this participant may consume. */
-      producers: Type.Array(
-        Type.Object({ producerId: Id, participantId: Id, kind: MediaKind }, strict),
-      ),
-    }),
+    Type.Union([JoinedResult, WaitingResult]),
   ),
+  /** Hosts: let a waiting invitee in, or send them away. */
+  admit: method(Type.Object({ waitingId: Id }, strict), Type.Object({})),
+  deny: method(Type.Object({ waitingId: Id }, strict), Type.Object({})),
+  /** Hosts: stop a participant's audio or video (they can unmute themselves). */
+  mute: method(Type.Object({ participantId: Id, kind: MediaKind }, strict), Type.Object({})),
+  /** Hosts: take a participant out of the consultation. */
+  remove: method(Type.Object({ participantId: Id }, strict), Type.Object({})),
+  /** Hosts: end the consultation for everyone, waiting invitees included. */
+  end: method(Type.Object({}, strict), Type.Object({})),
   createTransport: method(
     Type.Object(
       {
@@ -212,6 +278,18 @@ export const notifications = {
   consumerClosed: Type.Object({ consumerId: Id, producerId: Id }),
   /** Sealed key envelope from another participant; `from` is set by the server. */
   keyEnvelope: Type.Object({ from: Id, envelope: OpaqueObject }),
+  /** Clinicians only: the consultation's waiting list changed. */
+  waitingListChanged: Type.Object({ waiting: Type.Array(WaitingEntry) }),
+  /** A clinician let this waiting invitee in. */
+  admitted: JoinedResult,
+  /** A clinician declined to admit this invitee. */
+  denied: Type.Object({}),
+  /** A host took this participant out of the consultation. */
+  removed: Type.Object({}),
+  /** A host ended the consultation; every transport is closed. */
+  consultationEnded: Type.Object({}),
+  /** A host stopped this participant's audio or video. */
+  mutedByHost: Type.Object({ kind: MediaKind }),
   /**
    * The media node serving the room restarted (a worker died): every transport is gone.
    * Clients create transports again and re-produce; the roster and keys stay.

@@ -85,6 +85,13 @@ export const configSchema = Type.Object({
     description:
       'Signaling messages a connection may send per second on average; beyond a burst of 4 seconds worth, requests are refused with rate-limited.',
   }),
+  SKJERM_RETENTION_DAYS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 3650,
+    description:
+      'Days after a consultation ends before its personal data (names, identity numbers, title) is deleted; audit entries keep only pseudonymous ids.',
+  }),
   SKJERM_LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
       Type.Literal(level),
@@ -106,6 +113,7 @@ export interface ServerConfig {
   media: { listenIp: string; announcedIp: string | undefined; portBase: number; plainRtp: boolean };
   sframeRecheckMs: number;
   wsMessagesPerSecond: number;
+  retentionDays: number;
   logLevel: RawConfig['SKJERM_LOG_LEVEL'];
   auth: AuthConfig;
 }
@@ -144,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     },
     sframeRecheckMs: raw.SKJERM_SFRAME_RECHECK_SECONDS * 1000,
     wsMessagesPerSecond: raw.SKJERM_WS_MESSAGES_PER_SECOND,
+    retentionDays: raw.SKJERM_RETENTION_DAYS,
     logLevel: raw.SKJERM_LOG_LEVEL,
     auth: readAuthConfig(raw),
   };

@@ -1,13 +1,17 @@
 import type { Logger } from 'pino';
+import { RequestError } from '../lib/request-error.ts';
 import { MediaRoom, type MediaRoomOptions } from '../media/media-room.ts';
 import type { MediaCensus } from '../metrics/metrics.ts';
+import type { BookingStore } from './booking.ts';
 import { Consultation } from './consultation.ts';
 
 /**
- * The consultations live on this node, each with its media room. A consultation exists while
- * someone is in it: the first join creates its room, the last leave closes it.
+ * The consultations live on this node, each with its media room. A booked consultation
+ * becomes live when the first person enters and stops being live when the last one leaves
+ * (it can be entered again) or when a host ends it (it cannot).
  */
 export class ConsultationRegistry implements MediaCensus {
+  readonly store: BookingStore;
   readonly #live = new Map<string, Consultation>();
   readonly #opening = new Map<string, Promise<Consultation>>();
   readonly #mediaOptions: MediaRoomOptions;
@@ -17,7 +21,8 @@ export class ConsultationRegistry implements MediaCensus {
     | ((consultation: Consultation, participantId: string, reason: string) => void)
     | undefined;
 
-  constructor(mediaOptions: MediaRoomOptions, log: Logger) {
+  constructor(store: BookingStore, mediaOptions: MediaRoomOptions, log: Logger) {
+    this.store = store;
     this.#mediaOptions = mediaOptions;
     this.#log = log;
   }
@@ -26,10 +31,16 @@ export class ConsultationRegistry implements MediaCensus {
     return this.#live.get(id);
   }
 
+  /** The live consultation for a booking, opening its media room on first use. */
   async open(id: string): Promise<Consultation> {
     const live = this.#live.get(id);
     if (live) return live;
-    // Two first joins at once must share one room.
+    const booking = this.store.get(id);
+    if (!booking) throw new RequestError('not-found', 'no such consultation');
+    if (booking.status === 'ended') {
+      throw new RequestError('consultation-ended', 'this consultation has ended');
+    }
+    // Two first arrivals at once must share one room.
     let opening = this.#opening.get(id);
     if (!opening) {
       opening = this.#create(id).finally(() => this.#opening.delete(id));
@@ -39,20 +50,30 @@ export class ConsultationRegistry implements MediaCensus {
   }
 
   async #create(id: string): Promise<Consultation> {
+    const booking = this.store.get(id);
+    if (!booking) throw new RequestError('not-found', 'no such consultation');
     const media = await MediaRoom.create({
       ...this.#mediaOptions,
       log: this.#log.child({ consultationId: id }),
     });
-    const consultation = new Consultation(id, media);
+    const consultation = new Consultation(booking, this.store.clinicians(id), media);
     media.on('producerrejected', (_producerId, participantId, verdict) =>
       this.onProducerRejected?.(consultation, participantId, verdict.reason),
     );
-    consultation.on('empty', () => {
-      this.#live.delete(id);
-      media.close();
+    consultation.on('empty', () => this.#close(consultation));
+    consultation.on('ended', () => {
+      this.store.setStatus(id, 'ended', new Date());
+      this.#close(consultation);
     });
+    if (booking.status === 'booked') this.store.setStatus(id, 'live', new Date());
     this.#live.set(id, consultation);
     return consultation;
+  }
+
+  #close(consultation: Consultation): void {
+    if (this.#live.get(consultation.id) !== consultation) return;
+    this.#live.delete(consultation.id);
+    consultation.media.close();
   }
 
   rooms(): number {

@@ -1,49 +1,89 @@
-import type { NotificationData, NotificationName, Role, RosterMember } from '@skjerm/protocol';
+import { randomUUID } from 'node:crypto';
+import type {
+  JoinedResult,
+  NotificationData,
+  NotificationName,
+  Role,
+  RosterMember,
+  WaitingEntry,
+} from '@skjerm/protocol';
+import type { types as mediasoupTypes } from 'mediasoup';
+import { RequestError } from '../lib/request-error.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
 import type { MediaRoom } from '../media/media-room.ts';
+import type { BookedClinician, BookedInvitee, Booking } from './booking.ts';
 
-/** How a consultation reaches one participant's connection. */
+/** How a consultation reaches one participant's connection, and changes its state. */
 export interface ParticipantChannel {
   notify<N extends NotificationName>(notification: N, data: NotificationData<N>): void;
+  /** The participant was admitted from the waiting room. */
+  admitted(consultation: Consultation, participantId: string): void;
+  /** The participant is no longer in the consultation (denied, removed, ended). */
+  detached(): void;
 }
 
-export interface JoiningParticipant {
-  participantId: string;
+/** A person entering: verified by the IdP, with this session's E2EE keys. */
+export interface Arrival {
   name: string;
   role: Role;
+  nationalId?: string | undefined;
+  assurance?: string | undefined;
+  boxPublicKey: string;
+  signPublicKey: string;
+  rtpCapabilities: mediasoupTypes.RtpCapabilities;
+  channel: ParticipantChannel;
+}
+
+interface Member {
+  participantId: string;
+  /** The name others see (in group mode, patients' display name set by the clinician). */
+  name: string;
+  role: Role;
+  host: boolean;
+  inviteeId: string | undefined;
+  senderSlot: number;
   boxPublicKey: string;
   signPublicKey: string;
   channel: ParticipantChannel;
 }
 
-interface Member extends JoiningParticipant {
-  senderSlot: number;
+interface Waiting {
+  entry: WaitingEntry;
+  invitee: BookedInvitee;
+  arrival: Arrival;
 }
 
 export type ConsultationEvents = {
-  /** The last participant left. */
+  /** The last person (admitted or waiting) left. */
   empty: [];
+  /** A host ended the consultation. */
+  ended: [];
   listenererror: [event: string, error: unknown];
 };
 
 const MAX_SENDER_SLOT = 0xffff;
 
 /**
- * Who is in a consultation and what each of them sees. Owns the roster (and so who may
- * receive media and key envelopes) and tells every member of every change; the media room
- * carries the media and knows nothing of roles.
+ * A live consultation: who waits, who is admitted, and what each of them may see. It owns
+ * admission and the roster, and so who may receive media and key envelopes; the media room
+ * carries the media and knows nothing of roles. Waiting invitees see nothing of anyone, and
+ * only the consultation's clinicians see the waiting list.
  */
 export class Consultation extends TypedEmitter<ConsultationEvents> {
-  readonly id: string;
+  readonly booking: Booking;
   readonly media: MediaRoom;
+  readonly #clinicians: BookedClinician[];
   readonly #members = new Map<string, Member>();
+  readonly #waiting = new Map<string, Waiting>();
   // Slots are never reused within a consultation: a KID names one participant for good, so a
   // late frame under an old KID can never be taken for a newcomer's.
   #nextSlot = 1;
+  #ended = false;
 
-  constructor(id: string, media: MediaRoom) {
+  constructor(booking: Booking, clinicians: BookedClinician[], media: MediaRoom) {
     super();
-    this.id = id;
+    this.booking = booking;
+    this.#clinicians = clinicians;
     this.media = media;
     media.on('producerready', (producerId, participantId, kind) => {
       this.#broadcast('newProducer', { producerId, participantId, kind }, participantId);
@@ -61,37 +101,146 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     media.on('reset', () => this.#broadcast('mediaReset', { reason: 'worker-died' }));
   }
 
-  has(participantId: string): boolean {
-    return this.#members.has(participantId);
+  get id(): string {
+    return this.booking.id;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
   }
 
   get size(): number {
-    return this.#members.size;
+    return this.#members.size + this.#waiting.size;
+  }
+
+  /** The booked clinician entry for a person, if they are one of this consultation's. */
+  clinicianOf(issuer: string, subject: string): BookedClinician | undefined {
+    return this.#clinicians.find((c) => c.issuer === issuer && c.subject === subject);
+  }
+
+  isMember(participantId: string): boolean {
+    return this.#members.has(participantId);
+  }
+
+  isHost(participantId: string): boolean {
+    return this.#members.get(participantId)?.host === true;
   }
 
   senderSlotOf(participantId: string): number | undefined {
     return this.#members.get(participantId)?.senderSlot;
   }
 
-  join(participant: JoiningParticipant): { senderSlot: number; roster: RosterMember[] } {
-    if (this.#nextSlot > MAX_SENDER_SLOT)
-      throw new Error('consultation has used every sender slot');
-    const member: Member = { ...participant, senderSlot: this.#nextSlot++ };
-    this.#members.set(member.participantId, member);
-    this.#rosterChanged(member.participantId);
-    return { senderSlot: member.senderSlot, roster: this.roster() };
+  /** A booked clinician enters directly (hosts are clinicians, not observers). */
+  enterAsClinician(clinician: BookedClinician, arrival: Arrival): JoinedResult {
+    return this.#admit(arrival, {
+      name: arrival.name || clinician.name,
+      host: clinician.role === 'clinician' && arrival.role === 'clinician',
+      inviteeId: undefined,
+    });
+  }
+
+  /** An invitee arrives and waits alone until a host admits them. */
+  arrive(invitee: BookedInvitee, arrival: Arrival): { waitingId: string; clinicians: string[] } {
+    // The same invite again (a reload, a second tab) replaces the earlier connection.
+    this.#dropInvitee(invitee.id);
+    const waitingId = randomUUID();
+    const entry: WaitingEntry = {
+      waitingId,
+      name: arrival.name || invitee.name,
+      role: arrival.role,
+      ...(arrival.nationalId ? { nationalId: arrival.nationalId } : {}),
+      ...(arrival.assurance ? { assurance: arrival.assurance } : {}),
+      since: new Date().toISOString(),
+    };
+    this.#waiting.set(waitingId, { entry, invitee, arrival });
+    this.#waitingListChanged();
+    return { waitingId, clinicians: this.#clinicians.map((c) => c.name) };
+  }
+
+  /** Patients expected besides this invitee (told to group patients before they join). */
+  otherPatients(inviteeId: string, invitees: readonly BookedInvitee[]): number {
+    return invitees.filter((i) => i.role === 'patient' && i.id !== inviteeId).length;
+  }
+
+  admit(hostId: string, waitingId: string): { participantId: string; inviteeId: string } {
+    this.#requireHost(hostId);
+    const waiting = this.#takeWaiting(waitingId);
+    const { invitee, arrival } = waiting;
+    const name =
+      this.booking.mode === 'group' && invitee.role === 'patient'
+        ? invitee.displayName || invitee.name
+        : arrival.name || invitee.name;
+    const joined = this.#admit(arrival, { name, host: false, inviteeId: invitee.id });
+    arrival.channel.admitted(this, joined.participantId);
+    arrival.channel.notify('admitted', joined);
+    this.#waitingListChanged();
+    return { participantId: joined.participantId, inviteeId: invitee.id };
+  }
+
+  deny(hostId: string, waitingId: string): void {
+    this.#requireHost(hostId);
+    const { arrival } = this.#takeWaiting(waitingId);
+    arrival.channel.notify('denied', {});
+    arrival.channel.detached();
+    this.#waitingListChanged();
+    this.#emptyCheck();
+  }
+
+  remove(hostId: string, participantId: string): void {
+    this.#requireHost(hostId);
+    const member = this.#members.get(participantId);
+    if (!member || participantId === hostId) {
+      throw new RequestError('not-found', `no other participant ${participantId}`);
+    }
+    member.channel.notify('removed', {});
+    member.channel.detached();
+    this.leave(participantId);
+  }
+
+  async mute(hostId: string, participantId: string, kind: mediasoupTypes.MediaKind): Promise<void> {
+    this.#requireHost(hostId);
+    const member = this.#members.get(participantId);
+    if (!member) throw new RequestError('not-found', `no participant ${participantId}`);
+    await this.media.pauseProducersOf(participantId, kind);
+    member.channel.notify('mutedByHost', { kind });
+    this.#rosterChanged();
+  }
+
+  /** Ends the consultation: everyone told, every transport closed, nobody may come back. */
+  end(hostId: string): void {
+    this.#requireHost(hostId);
+    this.#ended = true;
+    for (const { arrival } of this.#waiting.values()) {
+      arrival.channel.notify('consultationEnded', {});
+      arrival.channel.detached();
+    }
+    for (const member of this.#members.values()) {
+      member.channel.notify('consultationEnded', {});
+      member.channel.detached();
+    }
+    this.#waiting.clear();
+    this.#members.clear();
+    this.media.close();
+    this.safeEmit('ended');
   }
 
   leave(participantId: string): void {
     if (!this.#members.delete(participantId)) return;
     this.media.removeParticipant(participantId);
     this.#rosterChanged();
-    if (this.#members.size === 0) this.safeEmit('empty');
+    this.#emptyCheck();
+  }
+
+  leaveWaiting(waitingId: string): void {
+    if (!this.#waiting.delete(waitingId)) return;
+    this.#waitingListChanged();
+    this.#emptyCheck();
   }
 
   roster(): RosterMember[] {
     const sending = new Map<string, { audio: boolean; video: boolean }>();
-    for (const { participantId, kind } of this.media.readyProducers()) {
+    for (const { participantId, kind, paused } of this.media.readyProducers()) {
+      if (paused) continue;
       const state = sending.get(participantId) ?? { audio: false, video: false };
       state[kind] = true;
       sending.set(participantId, state);
@@ -106,6 +255,11 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
       audio: sending.get(member.participantId)?.audio ?? false,
       video: sending.get(member.participantId)?.video ?? false,
     }));
+  }
+
+  /** What a clinician sees of the waiting room. */
+  waitingList(): WaitingEntry[] {
+    return [...this.#waiting.values()].map(({ entry }) => entry);
   }
 
   /**
@@ -123,12 +277,77 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     return delivered;
   }
 
-  /** Tells every member except `except`, e.g. the one who caused it and got a response. */
+  #admit(
+    arrival: Arrival,
+    as: { name: string; host: boolean; inviteeId: string | undefined },
+  ): JoinedResult {
+    if (this.#nextSlot > MAX_SENDER_SLOT) {
+      throw new RequestError('unavailable', 'this consultation has used every sender slot');
+    }
+    const member: Member = {
+      participantId: randomUUID(),
+      name: as.name || roleName(arrival.role),
+      role: arrival.role,
+      host: as.host,
+      inviteeId: as.inviteeId,
+      senderSlot: this.#nextSlot++,
+      boxPublicKey: arrival.boxPublicKey,
+      signPublicKey: arrival.signPublicKey,
+      channel: arrival.channel,
+    };
+    this.#members.set(member.participantId, member);
+    this.media.setRtpCapabilities(member.participantId, arrival.rtpCapabilities);
+    this.#rosterChanged(member.participantId);
+    if (member.host) member.channel.notify('waitingListChanged', { waiting: this.waitingList() });
+    return {
+      status: 'joined',
+      consultationId: this.id,
+      participantId: member.participantId,
+      senderSlot: member.senderSlot,
+      routerRtpCapabilities: this.media.rtpCapabilities as unknown as Record<string, unknown>,
+      roster: this.roster(),
+      producers: this.media
+        .readyProducers()
+        .filter((p) => p.participantId !== member.participantId)
+        .map(({ producerId, participantId, kind }) => ({ producerId, participantId, kind })),
+    };
+  }
+
+  #dropInvitee(inviteeId: string): void {
+    for (const [waitingId, waiting] of this.#waiting) {
+      if (waiting.invitee.id !== inviteeId) continue;
+      this.#waiting.delete(waitingId);
+      waiting.arrival.channel.detached();
+    }
+    for (const member of [...this.#members.values()]) {
+      if (member.inviteeId !== inviteeId) continue;
+      member.channel.detached();
+      this.leave(member.participantId);
+    }
+  }
+
+  #takeWaiting(waitingId: string): Waiting {
+    const waiting = this.#waiting.get(waitingId);
+    if (!waiting) throw new RequestError('not-found', `nobody is waiting as ${waitingId}`);
+    this.#waiting.delete(waitingId);
+    return waiting;
+  }
+
+  #requireHost(participantId: string): void {
+    if (!this.isHost(participantId)) {
+      throw new RequestError('forbidden', "only the consultation's clinicians may do this");
+    }
+  }
+
+  #emptyCheck(): void {
+    if (this.size === 0) this.safeEmit('empty');
+  }
+
   #broadcast<N extends NotificationName>(
     notification: N,
     data: NotificationData<N>,
     except?: string,
-  ): void {
+  ) {
     for (const member of this.#members.values()) {
       if (member.participantId !== except) member.channel.notify(notification, data);
     }
@@ -137,4 +356,21 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
   #rosterChanged(except?: string): void {
     this.#broadcast('rosterChanged', { roster: this.roster() }, except);
   }
+
+  #waitingListChanged(): void {
+    const waiting = this.waitingList();
+    for (const member of this.#members.values()) {
+      if (member.host) member.channel.notify('waitingListChanged', { waiting });
+    }
+  }
+}
+
+function roleName(role: Role): string {
+  return {
+    clinician: 'Clinician',
+    patient: 'Patient',
+    interpreter: 'Interpreter',
+    relative: 'Relative',
+    'observer-clinician': 'Observer',
+  }[role];
 }

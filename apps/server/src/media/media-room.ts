@@ -1,9 +1,9 @@
 import type { SFrameParameters } from '@skjerm/protocol';
 import type { types as mediasoupTypes } from 'mediasoup';
 import type { Logger } from 'pino';
+import { RequestError } from '../lib/request-error.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
 import { routerMediaCodecs } from './codecs.ts';
-import { MediaError } from './media-errors.ts';
 import { type GuardVerdict, SFrameGuard, type SFrameGuardOptions } from './sframe-guard.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
@@ -79,6 +79,11 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     return this.#router.rtpCapabilities;
   }
 
+  /** mediasoup's id of the current router (it changes when the room is rebuilt). */
+  get routerId(): string {
+    return this.#router.id;
+  }
+
   get workerSlot(): number {
     return this.#workerSlot;
   }
@@ -116,6 +121,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     producerId: string;
     participantId: string;
     kind: mediasoupTypes.MediaKind;
+    paused: boolean;
   }[] {
     return [...this.#producers.values()]
       .filter((entry) => entry.ready)
@@ -123,7 +129,16 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
         producerId: entry.producer.id,
         participantId: entry.participantId,
         kind: entry.producer.kind,
+        paused: entry.producer.paused,
       }));
+  }
+
+  /** A host muted someone: pause their producers of this kind (they may resume). */
+  async pauseProducersOf(participantId: string, kind: mediasoupTypes.MediaKind): Promise<void> {
+    const own = [...this.#producers.values()].filter(
+      (entry) => entry.participantId === participantId && entry.producer.kind === kind,
+    );
+    await Promise.all(own.map((entry) => entry.producer.pause()));
   }
 
   setRtpCapabilities(participantId: string, capabilities: mediasoupTypes.RtpCapabilities): void {
@@ -140,7 +155,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     if (type === 'plain') {
       const ip = this.#options.plainRtpIp;
       if (!ip)
-        throw new MediaError('forbidden', 'plain RTP transports are disabled on this server');
+        throw new RequestError('forbidden', 'plain RTP transports are disabled on this server');
       transport = await this.#router.createPlainTransport({
         listenIp: { ip },
         rtcpMux: true,
@@ -149,7 +164,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
         appData,
       });
     } else {
-      if (!this.#webRtcServer) throw new MediaError('unavailable', 'no WebRTC media listener');
+      if (!this.#webRtcServer) throw new RequestError('unavailable', 'no WebRTC media listener');
       transport = await this.#router.createWebRtcTransport({
         webRtcServer: this.#webRtcServer,
         enableUdp: true,
@@ -174,7 +189,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       entry.participantId !== participantId ||
       (direction && entry.direction !== direction)
     ) {
-      throw new MediaError(
+      throw new RequestError(
         'not-found',
         `no ${direction ?? ''} transport ${transportId} of yours`.replace('  ', ' '),
       );
@@ -191,7 +206,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     const transport = this.transportOf(participantId, transportId);
     if (transport.constructor.name !== 'PlainTransport' || ip !== this.#options.plainRtpIp) {
       // The server would send media wherever it is told: only to the node's own plain address.
-      throw new MediaError(
+      throw new RequestError(
         'forbidden',
         `plain RTP may only be sent to ${this.#options.plainRtpIp}`,
       );
@@ -214,7 +229,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     );
     const allowed = kind === 'audio' ? 'audio/opus' : 'video/vp8';
     if (!mimeTypes.includes(allowed)) {
-      throw new MediaError(
+      throw new RequestError(
         'unsupported-media',
         `${kind} must be ${allowed === 'audio/opus' ? 'Opus' : 'VP8'}: end-to-end encryption knows no other codec's frame layout`,
       );
@@ -274,11 +289,11 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     const transport = this.transportOf(participantId, transportId, 'recv');
     const entry = this.#producers.get(producerId);
     if (!entry?.ready || entry.participantId === participantId) {
-      throw new MediaError('not-found', `no producer ${producerId} to consume`);
+      throw new RequestError('not-found', `no producer ${producerId} to consume`);
     }
     const rtpCapabilities = this.#rtpCapabilities.get(participantId);
     if (!rtpCapabilities || !this.#router.canConsume({ producerId, rtpCapabilities })) {
-      throw new MediaError(
+      throw new RequestError(
         'unsupported-media',
         'your RTP capabilities cannot receive this producer',
       );
@@ -296,14 +311,15 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   async resumeConsumer(participantId: string, consumerId: string): Promise<void> {
     const entry = this.#consumers.get(consumerId);
     if (!entry || entry.participantId !== participantId) {
-      throw new MediaError('not-found', `no consumer ${consumerId} of yours`);
+      throw new RequestError('not-found', `no consumer ${consumerId} of yours`);
     }
     await entry.item.resume();
   }
 
   async restartIce(participantId: string, transportId: string) {
     const transport = this.transportOf(participantId, transportId);
-    if (!('restartIce' in transport)) throw new MediaError('bad-request', 'not a WebRTC transport');
+    if (!('restartIce' in transport))
+      throw new RequestError('bad-request', 'not a WebRTC transport');
     return (transport as mediasoupTypes.WebRtcTransport).restartIce();
   }
 
@@ -329,7 +345,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   #ownProducer(participantId: string, producerId: string): ProducerEntry {
     const entry = this.#producers.get(producerId);
     if (!entry || entry.participantId !== participantId) {
-      throw new MediaError('not-found', `no producer ${producerId} of yours`);
+      throw new RequestError('not-found', `no producer ${producerId} of yours`);
     }
     return entry;
   }
@@ -384,7 +400,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
 function checkKidsBelongTo(senderSlot: number, kids: readonly number[]): void {
   const foreign = kids.find((kid) => Math.floor(kid / 0x1_0000) !== senderSlot);
   if (foreign !== undefined) {
-    throw new MediaError(
+    throw new RequestError(
       'forbidden',
       `KID ${foreign} does not belong to your sender slot ${senderSlot}`,
     );

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   PROTOCOL_VERSION,
   type RequestMethod,
@@ -7,9 +6,10 @@ import {
 } from '@skjerm/protocol';
 import type { types as mediasoupTypes } from 'mediasoup';
 import { pseudonym } from '../audit/audit-log.ts';
+import { inviteeMatches } from '../consultations/booking.ts';
 import type { Consultation } from '../consultations/consultation.ts';
+import { RequestError } from '../lib/request-error.ts';
 import type { SessionContext, SessionState, SignalingSession } from './session.ts';
-import { SignalingError } from './signaling-error.ts';
 
 type Handler<M extends RequestMethod> = (
   session: SignalingSession,
@@ -18,16 +18,63 @@ type Handler<M extends RequestMethod> = (
 ) => Promise<RequestResult<M>>;
 
 interface HandlerEntry<M extends RequestMethod> {
-  /** The only session state in which the request makes sense. */
-  state: SessionState;
+  /** The session states in which the request makes sense. */
+  states: readonly SessionState[];
   handle: Handler<M>;
 }
 
 type HandlerTable = { [M in RequestMethod]: HandlerEntry<M> };
 
+/**
+ * The invite's booking and invitee, if the signed-in person is the one invited. A wrong
+ * person is refused and audited (entydig identifisering); an unknown invite looks the same
+ * as any other refusal, so invites cannot be probed.
+ */
+function checkInvite(session: SignalingSession, invite: string, context: SessionContext) {
+  const identity = session.requireIdentity();
+  const { store } = context.registry;
+  const found = store.findInvite(invite);
+  if (!found) {
+    context.audit.record({
+      type: 'invite-refused',
+      actor: session.auditActor(),
+      outcome: 'refused',
+      detail: { reason: 'unknown-invite' },
+    });
+    throw new RequestError('not-found', 'this invite is not valid');
+  }
+  const { consultation: booking, invitee } = found;
+  if (!inviteeMatches(invitee, identity)) {
+    context.audit.record({
+      type: 'identity-mismatch',
+      consultationId: booking.id,
+      actor: session.auditActor(),
+      outcome: 'refused',
+      detail: { inviteeId: invitee.id },
+    });
+    throw new RequestError(
+      'forbidden',
+      'this invite is for someone else: sign in as the person it was sent to',
+      'identity-mismatch',
+    );
+  }
+  if (booking.status === 'ended') {
+    throw new RequestError('consultation-ended', 'this consultation has ended');
+  }
+  store.markInviteOpened(invitee.id, new Date());
+  context.audit.record({
+    type: 'invite-opened',
+    consultationId: booking.id,
+    actor: session.auditActor(),
+    outcome: 'success',
+    detail: { inviteeId: invitee.id },
+  });
+  return { booking, invitee };
+}
+
 function joined(session: SignalingSession): { consultation: Consultation; participantId: string } {
   const { consultation, participantId } = session;
-  if (!consultation || !participantId) throw new SignalingError('out-of-order', 'join first');
+  if (!consultation || !participantId) throw new RequestError('out-of-order', 'join first');
   return { consultation, participantId };
 }
 
@@ -37,10 +84,10 @@ function joined(session: SignalingSession): { consultation: Consultation; partic
  */
 export const handlers: HandlerTable = {
   hello: {
-    state: 'greeting',
+    states: ['greeting'],
     async handle(session, { protocolVersion, token }, { authenticator, audit, metrics }) {
       if (protocolVersion !== PROTOCOL_VERSION) {
-        throw new SignalingError(
+        throw new RequestError(
           'unsupported-version',
           `this server speaks protocol version ${PROTOCOL_VERSION}, not ${protocolVersion}`,
         );
@@ -51,8 +98,12 @@ export const handlers: HandlerTable = {
       } catch (error) {
         const code = String((error as { code?: unknown }).code ?? 'token-invalid');
         metrics.authFailures.inc({ code });
-        audit.record({ type: 'authentication-refused', detail: { code } });
-        throw new SignalingError(
+        audit.record({
+          type: 'authentication-refused',
+          outcome: 'refused',
+          detail: { code, via: 'signaling' },
+        });
+        throw new RequestError(
           'unauthenticated',
           error instanceof Error ? error.message : 'token refused',
           code,
@@ -60,7 +111,8 @@ export const handlers: HandlerTable = {
       }
       session.authenticate(identity);
       audit.record({
-        type: 'session-opened',
+        type: 'authenticated',
+        outcome: 'success',
         actor: { actor: pseudonym(identity.issuer, identity.subject), role: identity.role },
         detail: identity.assurance ? { assurance: identity.assurance } : undefined,
       });
@@ -73,53 +125,179 @@ export const handlers: HandlerTable = {
     },
   },
 
-  join: {
-    state: 'ready',
-    async handle(session, { consultationId, e2ee, rtpCapabilities }, { registry, audit }) {
-      const identity = session.requireIdentity();
-      const consultation = await registry.open(consultationId);
-      const participantId = randomUUID();
-      const { senderSlot, roster } = consultation.join({
-        participantId,
-        name: identity.name,
-        role: identity.role,
-        boxPublicKey: e2ee.boxPublicKey,
-        signPublicKey: e2ee.signPublicKey,
-        channel: session,
-      });
-      consultation.media.setRtpCapabilities(
-        participantId,
-        rtpCapabilities as unknown as mediasoupTypes.RtpCapabilities,
-      );
-      session.joined(consultation, participantId);
-      audit.record({
-        type: 'consultation-joined',
-        consultationId,
-        actor: session.auditActor(),
-        detail: { participantId },
-      });
+  inspectInvite: {
+    states: ['ready'],
+    async handle(session, { invite }, context) {
+      const { booking, invitee } = checkInvite(session, invite, context);
+      const store = context.registry.store;
+      const invitees = store.invitees(booking.id);
       return {
-        participantId,
-        senderSlot,
-        routerRtpCapabilities: consultation.media.rtpCapabilities as unknown as Record<
-          string,
-          unknown
-        >,
-        roster,
-        producers: consultation.media
-          .readyProducers()
-          .filter((producer) => producer.participantId !== participantId),
+        consultationId: booking.id,
+        title: booking.title,
+        startsAt: booking.startsAt,
+        mode: booking.mode,
+        clinicians: store.clinicians(booking.id).map((c) => c.name),
+        otherPatients:
+          booking.mode === 'group'
+            ? invitees.filter((i) => i.role === 'patient' && i.id !== invitee.id).length
+            : 0,
       };
     },
   },
 
+  join: {
+    states: ['ready'],
+    async handle(session, params, context) {
+      const identity = session.requireIdentity();
+      const { registry, audit } = context;
+      const arrival = {
+        name: identity.name,
+        role: identity.role,
+        nationalId: identity.nationalId,
+        assurance: identity.assurance,
+        boxPublicKey: params.e2ee.boxPublicKey,
+        signPublicKey: params.e2ee.signPublicKey,
+        rtpCapabilities: params.rtpCapabilities as unknown as mediasoupTypes.RtpCapabilities,
+        channel: session,
+      };
+      if (params.invite !== undefined && params.consultationId === undefined) {
+        const { booking, invitee } = checkInvite(session, params.invite, context);
+        if (booking.mode === 'group' && invitee.role === 'patient' && !params.confirmGroup) {
+          throw new RequestError(
+            'confirmation-required',
+            'this is a group session: confirm that you join with the other patients',
+          );
+        }
+        const consultation = await registry.open(booking.id);
+        const { waitingId, clinicians } = consultation.arrive(invitee, arrival);
+        session.waiting(consultation, waitingId);
+        audit.record({
+          type: 'waiting',
+          consultationId: booking.id,
+          actor: session.auditActor(),
+          outcome: 'success',
+          detail: { inviteeId: invitee.id },
+        });
+        return {
+          status: 'waiting' as const,
+          consultationId: booking.id,
+          title: booking.title,
+          clinicians,
+        };
+      }
+      if (params.consultationId === undefined || params.invite !== undefined) {
+        throw new RequestError('bad-request', 'join with either a consultationId or an invite');
+      }
+      // Clinicians enter their own consultations from their list; nobody else may by id.
+      const booking = registry.store.get(params.consultationId);
+      const clinician = booking
+        ? registry.store
+            .clinicians(booking.id)
+            .find((c) => c.issuer === identity.issuer && c.subject === identity.subject)
+        : undefined;
+      if (!booking || !clinician) {
+        audit.record({
+          type: 'join-refused',
+          actor: session.auditActor(),
+          outcome: 'refused',
+          detail: { reason: 'not-a-clinician-of-consultation' },
+        });
+        // The same answer whether or not the consultation exists: ids cannot be probed.
+        throw new RequestError('not-found', 'no such consultation of yours');
+      }
+      const consultation = await registry.open(booking.id);
+      const joined = consultation.enterAsClinician(clinician, arrival);
+      session.admitted(consultation, joined.participantId);
+      audit.record({
+        type: 'joined',
+        consultationId: booking.id,
+        actor: session.auditActor(),
+        outcome: 'success',
+        detail: { participantId: joined.participantId },
+      });
+      return joined;
+    },
+  },
+
+  admit: {
+    states: ['joined'],
+    async handle(session, { waitingId }, { audit }) {
+      const { consultation, participantId } = joined(session);
+      const admitted = consultation.admit(participantId, waitingId);
+      audit.record({
+        type: 'admitted',
+        consultationId: consultation.id,
+        actor: session.auditActor(),
+        outcome: 'success',
+        detail: admitted,
+      });
+      return {};
+    },
+  },
+
+  deny: {
+    states: ['joined'],
+    async handle(session, { waitingId }, { audit }) {
+      const { consultation, participantId } = joined(session);
+      consultation.deny(participantId, waitingId);
+      audit.record({
+        type: 'denied',
+        consultationId: consultation.id,
+        actor: session.auditActor(),
+        outcome: 'success',
+        detail: { waitingId },
+      });
+      return {};
+    },
+  },
+
+  mute: {
+    states: ['joined'],
+    async handle(session, { participantId: target, kind }) {
+      const { consultation, participantId } = joined(session);
+      await consultation.mute(participantId, target, kind);
+      return {};
+    },
+  },
+
+  remove: {
+    states: ['joined'],
+    async handle(session, { participantId: target }, { audit }) {
+      const { consultation, participantId } = joined(session);
+      consultation.remove(participantId, target);
+      audit.record({
+        type: 'removed',
+        consultationId: consultation.id,
+        actor: session.auditActor(),
+        outcome: 'success',
+        detail: { participantId: target },
+      });
+      return {};
+    },
+  },
+
+  end: {
+    states: ['joined'],
+    async handle(session, _params, { audit }) {
+      const { consultation, participantId } = joined(session);
+      consultation.end(participantId);
+      audit.record({
+        type: 'consultation-ended',
+        consultationId: consultation.id,
+        actor: session.auditActor(),
+        outcome: 'success',
+      });
+      return {};
+    },
+  },
+
   createTransport: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { direction, type }, { plainRtp }) {
       const { consultation, participantId } = joined(session);
       const kind = type ?? 'webrtc';
       if (kind === 'plain' && !plainRtp) {
-        throw new SignalingError('forbidden', 'plain RTP transports are disabled on this server');
+        throw new RequestError('forbidden', 'plain RTP transports are disabled on this server');
       }
       const transport = await consultation.media.createTransport(participantId, direction, kind);
       if (kind === 'plain') {
@@ -137,7 +315,7 @@ export const handlers: HandlerTable = {
   },
 
   connectTransport: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { transportId, dtlsParameters, ip, port }) {
       const { consultation, participantId } = joined(session);
       if (dtlsParameters) {
@@ -146,17 +324,14 @@ export const handlers: HandlerTable = {
       } else if (ip !== undefined && port !== undefined) {
         await consultation.media.connectPlainTransport(participantId, transportId, ip, port);
       } else {
-        throw new SignalingError(
-          'bad-request',
-          'give dtlsParameters, or ip and port for plain RTP',
-        );
+        throw new RequestError('bad-request', 'give dtlsParameters, or ip and port for plain RTP');
       }
       return {};
     },
   },
 
   restartIce: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { transportId }) {
       const { consultation, participantId } = joined(session);
       const iceParameters = await consultation.media.restartIce(participantId, transportId);
@@ -165,7 +340,7 @@ export const handlers: HandlerTable = {
   },
 
   produce: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { transportId, kind, rtpParameters, sframe }) {
       const { consultation, participantId } = joined(session);
       const slot = consultation.senderSlotOf(participantId) ?? -1;
@@ -182,7 +357,7 @@ export const handlers: HandlerTable = {
   },
 
   announceKids: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { producerId, kids }) {
       const { consultation, participantId } = joined(session);
       const slot = consultation.senderSlotOf(participantId) ?? -1;
@@ -192,7 +367,7 @@ export const handlers: HandlerTable = {
   },
 
   closeProducer: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { producerId }) {
       const { consultation, participantId } = joined(session);
       consultation.media.closeProducer(participantId, producerId);
@@ -201,7 +376,7 @@ export const handlers: HandlerTable = {
   },
 
   setProducerPaused: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { producerId, paused }) {
       const { consultation, participantId } = joined(session);
       await consultation.media.setProducerPaused(participantId, producerId, paused);
@@ -210,7 +385,7 @@ export const handlers: HandlerTable = {
   },
 
   consume: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { transportId, producerId }) {
       const { consultation, participantId } = joined(session);
       const { consumer, ownerId } = await consultation.media.consume(
@@ -229,7 +404,7 @@ export const handlers: HandlerTable = {
   },
 
   resumeConsumer: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { consumerId }) {
       const { consultation, participantId } = joined(session);
       await consultation.media.resumeConsumer(participantId, consumerId);
@@ -238,7 +413,7 @@ export const handlers: HandlerTable = {
   },
 
   relayKeys: {
-    state: 'joined',
+    states: ['joined'],
     async handle(session, { envelopes }) {
       const { consultation, participantId } = joined(session);
       return { delivered: consultation.relayKeys(participantId, envelopes) };
@@ -246,7 +421,7 @@ export const handlers: HandlerTable = {
   },
 
   leave: {
-    state: 'joined',
+    states: ['joined', 'waiting'],
     async handle(session) {
       session.leaveConsultation();
       return {};

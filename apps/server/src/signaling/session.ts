@@ -14,15 +14,17 @@ import type { Logger } from 'pino';
 import { type AuditActor, type AuditLog, pseudonym } from '../audit/audit-log.ts';
 import type { Consultation, ParticipantChannel } from '../consultations/consultation.ts';
 import type { ConsultationRegistry } from '../consultations/consultation-registry.ts';
-import { MediaError } from '../media/media-errors.ts';
+import { RequestError } from '../lib/request-error.ts';
 import type { ServerMetrics } from '../metrics/metrics.ts';
 import type { AuthenticatedIdentity, Authenticator } from './authenticator.ts';
 import { handlers } from './handlers.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { SignalingError } from './signaling-error.ts';
 
-/** greeting → (hello) ready → (join) joined → (leave) ready; closed at the end. */
-export type SessionState = 'greeting' | 'ready' | 'joined' | 'closed';
+/**
+ * greeting → (hello) ready → (join) joined, or waiting → (admitted) joined; leaving, being
+ * denied, removed or the end of the consultation go back to ready; closed at the end.
+ */
+export type SessionState = 'greeting' | 'ready' | 'waiting' | 'joined' | 'closed';
 
 export interface SessionContext {
   registry: ConsultationRegistry;
@@ -38,8 +40,14 @@ export interface SessionContext {
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
 
-/** Seconds a connection may take to say hello. */
+/** Milliseconds a connection may take to say hello. */
 const HELLO_TIMEOUT_MS = 15_000;
+
+/**
+ * Ping interval. A connection that misses one pong is dropped at the next ping, so a closed
+ * tab or a dead network leaves the roster within two intervals (10 s).
+ */
+const HEARTBEAT_MS = 5_000;
 
 /**
  * One signaling connection: parses and validates every frame, enforces the rate limit and
@@ -56,8 +64,11 @@ export class SignalingSession implements ParticipantChannel {
   #identity: AuthenticatedIdentity | undefined;
   #consultation: Consultation | undefined;
   #participantId: string | undefined;
+  #waitingId: string | undefined;
   #queue: Promise<void> = Promise.resolve();
   readonly #helloTimer: NodeJS.Timeout;
+  readonly #heartbeat: NodeJS.Timeout;
+  #alive = true;
 
   constructor(socket: WebSocket, context: SessionContext) {
     this.#socket = socket;
@@ -72,6 +83,19 @@ export class SignalingSession implements ParticipantChannel {
       if (this.#state === 'greeting') this.#socket.close(CLOSE_POLICY, 'no hello');
     }, HELLO_TIMEOUT_MS);
     this.#helloTimer.unref();
+    socket.on('pong', () => {
+      this.#alive = true;
+    });
+    this.#heartbeat = setInterval(() => {
+      if (!this.#alive) {
+        this.#log.info('no pong: dropping the connection');
+        socket.terminate();
+        return;
+      }
+      this.#alive = false;
+      socket.ping();
+    }, HEARTBEAT_MS);
+    this.#heartbeat.unref();
   }
 
   get state(): SessionState {
@@ -87,7 +111,7 @@ export class SignalingSession implements ParticipantChannel {
   }
 
   requireIdentity(): AuthenticatedIdentity {
-    if (!this.#identity) throw new SignalingError('out-of-order', 'say hello first');
+    if (!this.#identity) throw new RequestError('out-of-order', 'say hello first');
     return this.#identity;
   }
 
@@ -106,36 +130,59 @@ export class SignalingSession implements ParticipantChannel {
     clearTimeout(this.#helloTimer);
   }
 
-  joined(consultation: Consultation, participantId: string): void {
+  /** In the call (directly, or admitted from the waiting room). */
+  admitted(consultation: Consultation, participantId: string): void {
     this.#consultation = consultation;
     this.#participantId = participantId;
+    this.#waitingId = undefined;
     this.#state = 'joined';
   }
 
+  /** In one's own waiting room. */
+  waiting(consultation: Consultation, waitingId: string): void {
+    this.#consultation = consultation;
+    this.#waitingId = waitingId;
+    this.#state = 'waiting';
+  }
+
+  /** The consultation let go of this session (denied, removed, ended, replaced). */
+  detached(): void {
+    this.#consultation = undefined;
+    this.#participantId = undefined;
+    this.#waitingId = undefined;
+    if (this.#state === 'joined' || this.#state === 'waiting') this.#state = 'ready';
+  }
+
+  get waitingId(): string | undefined {
+    return this.#waitingId;
+  }
+
+  /** Leaves the waiting room or the call, by request or because the connection closed. */
   leaveConsultation(): void {
     const consultation = this.#consultation;
     const participantId = this.#participantId;
-    this.#consultation = undefined;
-    this.#participantId = undefined;
-    if (this.#state === 'joined') this.#state = 'ready';
-    if (consultation && participantId) {
-      consultation.leave(participantId);
-      this.#context.audit.record({
-        type: 'consultation-left',
-        consultationId: consultation.id,
-        actor: this.auditActor(),
-        detail: { participantId },
-      });
-    }
+    const waitingId = this.#waitingId;
+    this.detached();
+    if (!consultation) return;
+    if (participantId) consultation.leave(participantId);
+    if (waitingId) consultation.leaveWaiting(waitingId);
+    this.#context.audit.record({
+      type: participantId ? 'left' : 'stopped-waiting',
+      consultationId: consultation.id,
+      actor: this.auditActor(),
+      outcome: 'success',
+      ...(participantId ? { detail: { participantId } } : {}),
+    });
   }
 
   notify<N extends NotificationName>(notification: N, data: NotificationData<N>): void {
     this.#send(notificationFrame(notification, data));
   }
 
-  /** Server shutdown: tell the client, then close. */
+  /** Server shutdown: tell the client, leave (audited now, while storage is open), close. */
   shutdown(): void {
     this.notify('serverShutdown', {});
+    this.#onClose();
     this.#socket.close(CLOSE_GOING_AWAY, 'server shutting down');
   }
 
@@ -172,7 +219,7 @@ export class SignalingSession implements ParticipantChannel {
   async #handle(request: ParsedRequest): Promise<void> {
     if (this.#state === 'closed') return;
     const entry = handlers[request.method];
-    if (entry.state !== this.#state) {
+    if (!(entry.states as readonly SessionState[]).includes(this.#state)) {
       this.#fail(request.id, {
         code: 'out-of-order',
         message: `${request.method} is not allowed ${describeState(this.#state)}`,
@@ -193,14 +240,14 @@ export class SignalingSession implements ParticipantChannel {
   }
 
   #errorBody(method: string, error: unknown): ProtocolErrorBody {
-    if (error instanceof SignalingError) {
+    if (error instanceof RequestError) {
       return {
         code: error.code,
         message: error.message,
         ...(error.detail ? { detail: error.detail } : {}),
       };
     }
-    if (error instanceof MediaError) return { code: error.code, message: error.message };
+    if (error instanceof RequestError) return { code: error.code, message: error.message };
     // mediasoup refuses what it cannot use (bad RTP or DTLS parameters) with TypeError /
     // UnsupportedError before touching state: that is the client's mistake, not ours.
     const name = (error as { name?: unknown }).name;
@@ -229,6 +276,7 @@ export class SignalingSession implements ParticipantChannel {
     this.leaveConsultation();
     this.#state = 'closed';
     clearTimeout(this.#helloTimer);
+    clearInterval(this.#heartbeat);
     this.#context.metrics.sessions.dec();
   }
 }
@@ -239,6 +287,8 @@ function describeState(state: SessionState): string {
       return 'before hello';
     case 'ready':
       return 'before join (or after leave)';
+    case 'waiting':
+      return 'while waiting to be admitted';
     case 'joined':
       return 'while joined';
     case 'closed':
