@@ -275,6 +275,82 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
     }
   });
 
+  it('gives hosts, and only hosts, deny, mute and remove; confirmations of the safety code lapse on membership changes', async () => {
+    const booking = await book(server, issuer, people.clinician, {
+      mode: 'group',
+      patients: [
+        { name: people.patient.name, nationalId: people.patient.pid, displayName: 'A' },
+        { name: people.secondPatient.name, nationalId: people.secondPatient.pid, displayName: 'B' },
+      ],
+    });
+    const id = booking.consultation.id;
+    const doctor = await client('clinician');
+    await enterAsClinician(doctor, id);
+    const p1 = await client('patient');
+    await arrive(p1, inviteSecret(booking, 0), true);
+    const joined = await admit(doctor, p1, people.patient.name);
+    const p2 = await client('secondPatient');
+    await arrive(p2, inviteSecret(booking, 1), true);
+    const { waiting } = await doctor.until('waitingListChanged', (d) => d.waiting.length === 1);
+
+    // A patient is no host.
+    await expect(
+      p1.request('deny', { waitingId: waiting[0]?.waitingId ?? '' }),
+    ).rejects.toMatchObject({
+      error: { code: 'forbidden' },
+    });
+    await expect(p1.request('end', {})).rejects.toMatchObject({ error: { code: 'forbidden' } });
+    const denied = p2.waitFor('denied');
+    await doctor.request('deny', { waitingId: waiting[0]?.waitingId ?? '' });
+    await denied;
+    await expect(p2.request('createTransport', { direction: 'recv' })).rejects.toMatchObject({
+      error: { code: 'out-of-order' },
+    });
+
+    // Safety code: confirmed by one, shown to all, cleared when someone leaves.
+    await p1.request('confirmSafetyCode', {});
+    await doctor.until('rosterChanged', ({ roster }) =>
+      roster.some((m) => m.participantId === joined.participantId && m.keyVerified),
+    );
+
+    const muted = p1.waitFor('mutedByHost');
+    await doctor.request('mute', { participantId: joined.participantId, kind: 'audio' });
+    expect(await muted).toEqual({ kind: 'audio' });
+
+    const removed = p1.waitFor('removed');
+    await doctor.request('remove', { participantId: joined.participantId });
+    await removed;
+    const { roster } = await doctor.until('rosterChanged', (d) => d.roster.length === 1);
+    expect(roster.every((m) => !m.keyVerified)).toBe(true);
+    await expect(
+      p1.request('relayKeys', { envelopes: [{ to: 'x', envelope: {} }] }),
+    ).rejects.toMatchObject({
+      error: { code: 'out-of-order' },
+    });
+    const entries = server.audit.export(id).map((e) => e.type);
+    expect(entries).toEqual(
+      expect.arrayContaining(['denied', 'admitted', 'removed', 'safety-code-confirmed']),
+    );
+  });
+
+  it('lets the booking clinician change title and time, audited, and nobody else', async () => {
+    const booking = await book(server, issuer, people.clinician);
+    const path = `/api/consultations/${booking.consultation.id}`;
+    const changed = await api(server, issuer, people.clinician, 'PATCH', path, {
+      title: 'Ny tittel',
+    });
+    expect(changed).toMatchObject({ status: 200, body: { consultation: { title: 'Ny tittel' } } });
+    expect(
+      await api(server, issuer, people.secondClinician, 'PATCH', path, { title: 'x' }),
+    ).toMatchObject({ status: 404 });
+    expect(
+      await api(server, issuer, people.clinician, 'PATCH', path, { patients: [] }),
+    ).toMatchObject({ status: 400 });
+    expect(server.audit.export(booking.consultation.id).map((e) => e.type)).toContain(
+      'consultation-changed',
+    );
+  });
+
   it('ending closes every transport and the router, tells everyone, and nobody can return', async () => {
     const booking = await book(server, issuer, people.clinician, {
       mode: 'group',

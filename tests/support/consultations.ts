@@ -13,7 +13,7 @@ export async function api(
   server: SkjermServer,
   issuer: TestIssuer,
   person: TestPerson | undefined,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PATCH',
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Record<string, unknown> }> {

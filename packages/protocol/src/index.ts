@@ -31,6 +31,7 @@ export {
 export {
   BookingRequest,
   BookingResponse,
+  BookingUpdate,
   ConsultationSummary,
   Invite,
   NationalId,

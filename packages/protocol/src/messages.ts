@@ -34,6 +34,11 @@ export const RosterMember = Type.Object(
     signPublicKey: Base64Url(64),
     audio: Type.Boolean(),
     video: Type.Boolean(),
+    /**
+     * The participant compared the safety code aloud and confirmed it for the current
+     * membership; any change of membership clears it, since the code changes.
+     */
+    keyVerified: Type.Boolean(),
   },
   strict,
 );
@@ -169,6 +174,8 @@ export const requests = {
     ),
     Type.Union([JoinedResult, WaitingResult]),
   ),
+  /** I compared the safety code of the current membership and it matched. */
+  confirmSafetyCode: method(Type.Object({}, strict), Type.Object({})),
   /** Hosts: let a waiting invitee in, or send them away. */
   admit: method(Type.Object({ waitingId: Id }, strict), Type.Object({})),
   deny: method(Type.Object({ waitingId: Id }, strict), Type.Object({})),

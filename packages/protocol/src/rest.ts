@@ -55,6 +55,15 @@ export const BookingRequest = Type.Object(
 );
 export type BookingRequest = Static<typeof BookingRequest>;
 
+/** PATCH /api/consultations/:id: change what a booking says (not who is invited). */
+export const BookingUpdate = Type.Object(
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    startsAt: Type.Optional(Type.String({ minLength: 10, maxLength: 40 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 export const ConsultationSummary = Type.Object({
   id: Id,
   title: Type.String(),

@@ -42,6 +42,7 @@ interface Member {
   host: boolean;
   inviteeId: string | undefined;
   senderSlot: number;
+  keyVerified: boolean;
   boxPublicKey: string;
   signPublicKey: string;
   channel: ParticipantChannel;
@@ -224,8 +225,17 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     this.safeEmit('ended');
   }
 
+  /** The participant confirmed the safety code of the current membership. */
+  confirmSafetyCode(participantId: string): void {
+    const member = this.#members.get(participantId);
+    if (!member) return;
+    member.keyVerified = true;
+    this.#rosterChanged();
+  }
+
   leave(participantId: string): void {
     if (!this.#members.delete(participantId)) return;
+    this.#membershipChanged();
     this.media.removeParticipant(participantId);
     this.#rosterChanged();
     this.#emptyCheck();
@@ -254,6 +264,7 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
       signPublicKey: member.signPublicKey,
       audio: sending.get(member.participantId)?.audio ?? false,
       video: sending.get(member.participantId)?.video ?? false,
+      keyVerified: member.keyVerified,
     }));
   }
 
@@ -291,10 +302,12 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
       host: as.host,
       inviteeId: as.inviteeId,
       senderSlot: this.#nextSlot++,
+      keyVerified: false,
       boxPublicKey: arrival.boxPublicKey,
       signPublicKey: arrival.signPublicKey,
       channel: arrival.channel,
     };
+    this.#membershipChanged();
     this.#members.set(member.participantId, member);
     this.media.setRtpCapabilities(member.participantId, arrival.rtpCapabilities);
     this.#rosterChanged(member.participantId);
@@ -351,6 +364,11 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     for (const member of this.#members.values()) {
       if (member.participantId !== except) member.channel.notify(notification, data);
     }
+  }
+
+  /** A new or departed member changes everyone's safety code: confirmations lapse. */
+  #membershipChanged(): void {
+    for (const member of this.#members.values()) member.keyVerified = false;
   }
 
   #rosterChanged(except?: string): void {

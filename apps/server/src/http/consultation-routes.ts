@@ -1,5 +1,10 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { BookingRequest, type BookingResponse, type ConsultationSummary } from '@skjerm/protocol';
+import {
+  BookingRequest,
+  type BookingResponse,
+  BookingUpdate,
+  type ConsultationSummary,
+} from '@skjerm/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuditLog, pseudonym } from '../audit/audit-log.ts';
 import { AuthError } from '../auth/auth-errors.ts';
@@ -19,6 +24,7 @@ export interface ConsultationRoutesOptions {
 }
 
 const bookingRequest = TypeCompiler.Compile(BookingRequest);
+const bookingUpdate = TypeCompiler.Compile(BookingUpdate);
 
 function problem(reply: FastifyReply, status: number, code: string, message: string) {
   return reply.code(status).send({ code, message });
@@ -191,6 +197,35 @@ export async function consultationRoutes(app: FastifyInstance, options: Consulta
           openedAt,
         })),
     };
+  });
+
+  app.patch<{ Params: { id: string } }>('/api/consultations/:id', async (request, reply) => {
+    const identity = await clinician(request, reply);
+    if (!identity) return reply;
+    const consultation = own(identity, request.params.id, reply);
+    if (!consultation) return reply;
+    const body = request.body;
+    if (!bookingUpdate.Check(body)) {
+      return problem(reply, 400, 'bad-request', 'give a new title and/or startsAt, nothing else');
+    }
+    if (body.startsAt !== undefined && Number.isNaN(Date.parse(body.startsAt))) {
+      return problem(reply, 400, 'bad-request', 'startsAt must be an ISO 8601 date and time');
+    }
+    if (consultation.status === 'ended') {
+      return problem(reply, 409, 'consultation-ended', 'an ended consultation cannot be changed');
+    }
+    const updated = store.update(consultation.id, {
+      ...(body.title !== undefined ? { title: body.title } : {}),
+      ...(body.startsAt !== undefined ? { startsAt: new Date(body.startsAt).toISOString() } : {}),
+    });
+    audit.record({
+      type: 'consultation-changed',
+      consultationId: consultation.id,
+      actor: actor(identity),
+      outcome: 'success',
+      detail: { fields: Object.keys(body).sort().join(',') },
+    });
+    return { consultation: summary(updated) };
   });
 
   app.get<{ Params: { id: string } }>('/api/consultations/:id/audit', async (request, reply) => {

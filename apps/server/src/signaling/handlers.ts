@@ -219,6 +219,21 @@ export const handlers: HandlerTable = {
     },
   },
 
+  confirmSafetyCode: {
+    states: ['joined'],
+    async handle(session, _params, { audit }) {
+      const { consultation, participantId } = joined(session);
+      consultation.confirmSafetyCode(participantId);
+      audit.record({
+        type: 'safety-code-confirmed',
+        consultationId: consultation.id,
+        actor: session.auditActor(),
+        outcome: 'success',
+      });
+      return {};
+    },
+  },
+
   admit: {
     states: ['joined'],
     async handle(session, { waitingId }, { audit }) {
