@@ -9,7 +9,7 @@ import {
   inviteSecret,
   signIn,
 } from '../support/consultations.ts';
-import type { SignalingClient } from '../support/signaling-client.ts';
+import { SignalingClient } from '../support/signaling-client.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { people, TestIssuer, testKeySource } from '../support/test-tokens.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
@@ -349,6 +349,52 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
     expect(server.audit.export(booking.consultation.id).map((e) => e.type)).toContain(
       'consultation-changed',
     );
+  });
+
+  it('lets a client whose connection dropped resume its place; anyone else cannot', async () => {
+    const booking = await book(server, issuer, people.clinician);
+    const doctor = await client('clinician');
+    await enterAsClinician(doctor, booking.consultation.id);
+    const first = await SignalingClient.connect(server.url);
+    clients.push(first);
+    const hello = await first.request('hello', {
+      protocolVersion: 1,
+      token: await issuer.token(people.patient),
+    });
+    await arrive(first, inviteSecret(booking));
+    const joined = await admit(doctor, first, people.patient.name);
+    await doctor.until('rosterChanged', ({ roster }) => roster.length === 2);
+
+    // The network drops (no closing handshake); someone else tries the resume token first.
+    first.socket.terminate();
+    const thief = await SignalingClient.connect(server.url);
+    clients.push(thief);
+    const stolen = await thief.request('hello', {
+      protocolVersion: 1,
+      token: await issuer.token(people.secondPatient),
+      resume: hello.resumeToken,
+    });
+    expect(stolen.resumed).toBeUndefined();
+
+    const again = await SignalingClient.connect(server.url);
+    clients.push(again);
+    const resumed = await again.request('hello', {
+      protocolVersion: 1,
+      token: await issuer.token(people.patient),
+      resume: hello.resumeToken,
+    });
+    expect(resumed.resumed).toEqual({ state: 'joined', consultationId: booking.consultation.id });
+    const { roster } = await again.waitFor('rosterChanged');
+    expect(roster.map((m) => m.participantId)).toContain(joined.participantId);
+    await again.request('createTransport', { direction: 'recv' });
+    // The doctor never saw the patient leave.
+    expect(
+      doctor.notifications.some(
+        (n) =>
+          n.notification === 'rosterChanged' &&
+          (n.data as { roster: unknown[] }).roster.length === 1,
+      ),
+    ).toBe(false);
   });
 
   it('ending closes every transport and the router, tells everyone, and nobody can return', async () => {

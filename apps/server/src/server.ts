@@ -43,6 +43,7 @@ export class SkjermServer {
   readonly audit: AuditLog;
   readonly metrics: ServerMetrics;
   readonly #sessions = new Set<SignalingSession>();
+  readonly #suspended = new Map<string, SignalingSession>();
   #draining = false;
   #embeddedIdp: EmbeddedIdp | undefined;
   #retentionTimer: NodeJS.Timeout | undefined;
@@ -127,6 +128,7 @@ export class SkjermServer {
           log: log.child({ component: 'signaling' }),
           plainRtp: config.media.plainRtp,
           messagesPerSecond: config.wsMessagesPerSecond,
+          suspended: server.#suspended,
         },
       });
       await http.listen({ host: config.host, port: config.port });
@@ -200,7 +202,7 @@ export class SkjermServer {
     this.#draining = true;
     this.log.info('shutting down');
     clearInterval(this.#retentionTimer);
-    for (const session of this.#sessions) session.shutdown();
+    for (const session of [...this.#sessions, ...this.#suspended.values()]) session.shutdown();
     await this.http.close();
     this.consultations.closeAll();
     this.#embeddedIdp?.close();

@@ -73,6 +73,13 @@ export const PlainTransportOptions = Type.Object(
 
 export const ConsultationMode = Type.Union([Type.Literal('consultation'), Type.Literal('group')]);
 
+/** A session's resume secret (32 random bytes, base64url). */
+export const ResumeToken = Type.String({
+  minLength: 43,
+  maxLength: 43,
+  pattern: '^[A-Za-z0-9_-]+$',
+});
+
 /** The secret part of an invite link (32 random bytes, base64url). */
 export const InviteSecret = Type.String({
   minLength: 43,
@@ -130,6 +137,8 @@ export const requests = {
       {
         protocolVersion: Type.Integer({ minimum: 0, maximum: 1000 }),
         token: Type.String({ minLength: 1, maxLength: 16 * 1024 }),
+        /** After a dropped connection: the resumeToken of the previous session. */
+        resume: Type.Optional(ResumeToken),
       },
       strict,
     ),
@@ -138,6 +147,19 @@ export const requests = {
       sessionId: Id,
       name: DisplayName,
       role: Role,
+      /** Give it back in `hello.resume` to resume this session after a dropped connection. */
+      resumeToken: ResumeToken,
+      /**
+       * Present when the previous session was resumed: the client is back in the call (the
+       * server sends the current roster; restart ICE on the existing transports) or in the
+       * waiting room. Absent: the previous session is gone; join again.
+       */
+      resumed: Type.Optional(
+        Type.Object({
+          state: Type.Union([Type.Literal('joined'), Type.Literal('waiting')]),
+          consultationId: Id,
+        }),
+      ),
     }),
   ),
   /**

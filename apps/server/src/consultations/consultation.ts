@@ -225,6 +225,24 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     this.safeEmit('ended');
   }
 
+  /** A resumed connection takes over a member's channel; false if they are gone. */
+  rebind(participantId: string, channel: ParticipantChannel): boolean {
+    const member = this.#members.get(participantId);
+    if (!member) return false;
+    member.channel = channel;
+    // What happened while the connection was down is summed up in the current state.
+    channel.notify('rosterChanged', { roster: this.roster() });
+    if (member.host) channel.notify('waitingListChanged', { waiting: this.waitingList() });
+    return true;
+  }
+
+  rebindWaiting(waitingId: string, channel: ParticipantChannel): boolean {
+    const waiting = this.#waiting.get(waitingId);
+    if (!waiting) return false;
+    waiting.arrival = { ...waiting.arrival, channel };
+    return true;
+  }
+
   /** The participant confirmed the safety code of the current membership. */
   confirmSafetyCode(participantId: string): void {
     const member = this.#members.get(participantId);

@@ -85,7 +85,8 @@ function joined(session: SignalingSession): { consultation: Consultation; partic
 export const handlers: HandlerTable = {
   hello: {
     states: ['greeting'],
-    async handle(session, { protocolVersion, token }, { authenticator, audit, metrics }) {
+    async handle(session, { protocolVersion, token, resume }, context) {
+      const { authenticator, audit, metrics } = context;
       if (protocolVersion !== PROTOCOL_VERSION) {
         throw new RequestError(
           'unsupported-version',
@@ -116,11 +117,23 @@ export const handlers: HandlerTable = {
         actor: { actor: pseudonym(identity.issuer, identity.subject), role: identity.role },
         detail: identity.assurance ? { assurance: identity.assurance } : undefined,
       });
+      const previous = resume === undefined ? undefined : context.suspended.get(resume);
+      const resumed = previous ? session.resume(previous) : undefined;
+      if (resumed) {
+        audit.record({
+          type: 'session-resumed',
+          consultationId: resumed.consultationId,
+          actor: session.auditActor(),
+          outcome: 'success',
+        });
+      }
       return {
         protocolVersion: PROTOCOL_VERSION,
         sessionId: session.id,
-        name: identity.name,
+        name: identity.name || identity.role,
         role: identity.role,
+        resumeToken: session.resumeToken,
+        ...(resumed ? { resumed } : {}),
       };
     },
   },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { WebSocket } from '@fastify/websocket';
 import {
   errorResponse,
@@ -34,6 +34,8 @@ export interface SessionContext {
   log: Logger;
   plainRtp: boolean;
   messagesPerSecond: number;
+  /** Sessions whose connection dropped, by resume token, until their grace period ends. */
+  suspended: Map<string, SignalingSession>;
 }
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -44,10 +46,15 @@ const CLOSE_GOING_AWAY = 1001;
 const HELLO_TIMEOUT_MS = 15_000;
 
 /**
- * Ping interval. A connection that misses one pong is dropped at the next ping, so a closed
- * tab or a dead network leaves the roster within two intervals (10 s).
+ * Ping interval. A connection that misses one pong is dropped at the next ping (at most two
+ * intervals after the network died); its session then waits RESUME_GRACE_MS for the client
+ * to reconnect and resume before leaving. Together: off the roster within 10 s.
  */
-const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_MS = 3_000;
+const RESUME_GRACE_MS = 3_500;
+
+/** Close codes of a client that left on purpose (RFC 6455): no resume is waited for. */
+const DELIBERATE_CLOSE_CODES = new Set([1000, 1001]);
 
 /**
  * One signaling connection: parses and validates every frame, enforces the rate limit and
@@ -56,6 +63,8 @@ const HEARTBEAT_MS = 5_000;
  */
 export class SignalingSession implements ParticipantChannel {
   readonly id = randomUUID();
+  /** Lets a reconnecting client take this session over (see hello's `resume`). */
+  readonly resumeToken = randomBytes(32).toString('base64url');
   readonly #socket: WebSocket;
   readonly #context: SessionContext;
   readonly #log: Logger;
@@ -69,6 +78,7 @@ export class SignalingSession implements ParticipantChannel {
   readonly #helloTimer: NodeJS.Timeout;
   readonly #heartbeat: NodeJS.Timeout;
   #alive = true;
+  #graceTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: WebSocket, context: SessionContext) {
     this.#socket = socket;
@@ -77,7 +87,7 @@ export class SignalingSession implements ParticipantChannel {
     this.#limiter = new RateLimiter(context.messagesPerSecond, context.messagesPerSecond * 4);
     context.metrics.sessions.inc();
     socket.on('message', (data: Buffer, isBinary: boolean) => this.#onFrame(data, isBinary));
-    socket.on('close', () => this.#onClose());
+    socket.on('close', (code: number) => this.#onSocketClosed(code));
     socket.on('error', (error: Error) => this.#log.debug({ err: error }, 'socket error'));
     this.#helloTimer = setTimeout(() => {
       if (this.#state === 'greeting') this.#socket.close(CLOSE_POLICY, 'no hello');
@@ -128,6 +138,33 @@ export class SignalingSession implements ParticipantChannel {
     this.#identity = identity;
     this.#state = 'ready';
     clearTimeout(this.#helloTimer);
+  }
+
+  /**
+   * Takes over a suspended session of the same person: its place in the consultation (in
+   * the call or in the waiting room) moves to this connection; the old one ends without
+   * leaving. Transports and producers stay on the server; the client restarts ICE.
+   */
+  resume(
+    previous: SignalingSession,
+  ): { state: 'joined' | 'waiting'; consultationId: string } | undefined {
+    const consultation = previous.#consultation;
+    const identity = this.#identity;
+    const before = previous.#identity;
+    if (!consultation || !identity || !before) return undefined;
+    if (identity.issuer !== before.issuer || identity.subject !== before.subject) return undefined;
+    previous.#finish();
+    const participantId = previous.#participantId;
+    const waitingId = previous.#waitingId;
+    if (participantId && consultation.rebind(participantId, this)) {
+      this.admitted(consultation, participantId);
+      return { state: 'joined', consultationId: consultation.id };
+    }
+    if (waitingId && consultation.rebindWaiting(waitingId, this)) {
+      this.waiting(consultation, waitingId);
+      return { state: 'waiting', consultationId: consultation.id };
+    }
+    return undefined;
   }
 
   /** In the call (directly, or admitted from the waiting room). */
@@ -271,13 +308,40 @@ export class SignalingSession implements ParticipantChannel {
     this.#socket.send(JSON.stringify(frame));
   }
 
+  /**
+   * A connection that dropped (no closing handshake from a client that meant to go) keeps
+   * its place for RESUME_GRACE_MS, so a client on a flaky network can reconnect and resume.
+   */
+  #onSocketClosed(code: number): void {
+    if (this.#state === 'closed' || this.#graceTimer) return;
+    const inConsultation = this.#state === 'joined' || this.#state === 'waiting';
+    if (!inConsultation || DELIBERATE_CLOSE_CODES.has(code)) {
+      this.#onClose();
+      return;
+    }
+    clearInterval(this.#heartbeat);
+    this.#context.suspended.set(this.resumeToken, this);
+    this.#graceTimer = setTimeout(() => this.#onClose(), RESUME_GRACE_MS);
+    this.#graceTimer.unref();
+  }
+
   #onClose(): void {
     if (this.#state === 'closed') return;
     this.leaveConsultation();
+    this.#finish();
+  }
+
+  /** Ends this session's bookkeeping without touching the consultation. */
+  #finish(): void {
+    if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#context.suspended.delete(this.resumeToken);
+    clearTimeout(this.#graceTimer);
     clearTimeout(this.#helloTimer);
     clearInterval(this.#heartbeat);
     this.#context.metrics.sessions.dec();
+    if (this.#socket.readyState === this.#socket.OPEN)
+      this.#socket.close(CLOSE_GOING_AWAY, 'resumed elsewhere');
   }
 }
 
