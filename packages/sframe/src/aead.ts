@@ -32,8 +32,19 @@ export async function importAeadKey(cipherSuite: number, sframeKey: Uint8Array):
   return { construction: 'aes-gcm', suite, key };
 }
 
-function gcmParams(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array): AesGcmParams {
+/** AES-GCM parameters for one frame: its own nonce, the AAD and the 16-byte tag of both suites. */
+export function gcmParams(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array): AesGcmParams {
   return { name: 'AES-GCM', iv: nonce, additionalData: bufferSource(aad), tagLength: 128 };
+}
+
+/**
+ * Web Crypto reports a bad GCM tag as an OperationError and nothing else can fail there with a
+ * valid key and 12-byte nonce, so any failure of AES-GCM decryption is an authentication failure.
+ */
+export function gcmAuthenticationFailed(cause: unknown): SFrameError {
+  return new SFrameError('authentication-failed', 'SFrame authentication tag does not match', {
+    cause,
+  });
 }
 
 /**
@@ -76,10 +87,6 @@ export async function aeadOpen(
       ),
     );
   } catch (cause) {
-    // Web Crypto reports a bad GCM tag as an OperationError and nothing else can fail here
-    // with a valid key and 12-byte nonce, so any failure is an authentication failure.
-    throw new SFrameError('authentication-failed', 'SFrame authentication tag does not match', {
-      cause,
-    });
+    throw gcmAuthenticationFailed(cause);
   }
 }

@@ -1,4 +1,4 @@
-import { bufferSource, constantTimeEqual, prependRoom, resizeTo, writeUintBE } from './bytes.ts';
+import { bufferSource, constantTimeEqual, prependRoom, resizeTo } from './bytes.ts';
 import type { CipherSuiteParams } from './cipher-suites.ts';
 import { SFrameError } from './errors.ts';
 
@@ -44,6 +44,20 @@ function ctrParams(nonce: Uint8Array): AesCtrParams {
   return { name: 'AES-CTR', counter, length: 32 };
 }
 
+/** Writes `value` (below 2^53) as an 8-byte big-endian integer, without BigInt. */
+function writeUint64(out: Uint8Array, offset: number, value: number): void {
+  let high = Math.floor(value / 0x1_0000_0000);
+  let low = value >>> 0;
+  for (let i = 7; i >= 4; i--) {
+    out[offset + i] = low & 0xff;
+    low >>>= 8;
+  }
+  for (let i = 3; i >= 0; i--) {
+    out[offset + i] = high & 0xff;
+    high >>>= 8;
+  }
+}
+
 /** Writes len(aad) (8 B) || len(ct) (8 B) || Nt (8 B) || nonce || aad at the start of `out`. */
 function writeAuthPrefix(
   out: Uint8Array,
@@ -52,9 +66,9 @@ function writeAuthPrefix(
   aad: Uint8Array,
   ctLength: number,
 ): number {
-  writeUintBE(out, 0, BigInt(aad.length), 8);
-  writeUintBE(out, 8, BigInt(ctLength), 8);
-  writeUintBE(out, 16, BigInt(nt), 8);
+  writeUint64(out, 0, aad.length);
+  writeUint64(out, 8, ctLength);
+  writeUint64(out, 16, nt);
   out.set(nonce, 24);
   out.set(aad, 24 + nonce.length);
   return 24 + nonce.length + aad.length;

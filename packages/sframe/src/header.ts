@@ -90,53 +90,131 @@ export function encodeHeader(kid: bigint, ctr: bigint): Uint8Array<ArrayBuffer> 
   return out;
 }
 
-type FieldResult = { value: bigint; next: number } | HeaderParseResult;
-
-function readField(
-  bytes: Uint8Array,
-  pos: number,
-  extended: boolean,
-  bits: number,
-  name: 'KID' | 'CTR',
-): FieldResult {
-  if (!extended) return { value: BigInt(bits), next: pos };
-  const len = bits + 1;
-  if (pos + len > bytes.length) {
-    return {
-      ok: false,
-      code: 'truncated',
-      message: `SFrame header is truncated: ${name} needs ${len} byte(s), ${Math.max(0, bytes.length - pos)} available`,
-    };
-  }
-  const value = readUintBE(bytes, pos, len);
-  // A non-minimal encoding would give one (KID, CTR) several headers; RFC 9605 §4.3 says the
-  // value MUST use the minimum number of bytes, and values below 8 MUST use the short form.
-  if (value < SHORT_FORM_LIMIT || (len > 1 && bytes[pos] === 0)) {
-    return {
-      ok: false,
-      code: 'malformed-header',
-      message: `SFrame header is malformed: ${name} is not minimally encoded`,
-    };
-  }
-  return { value, next: pos + len };
+/**
+ * The KID half of a header, encoded once per key so that per-frame header writing only
+ * encodes the CTR (see writeFrameHeader).
+ */
+export interface KidEncoding {
+  /** Config-byte bits for the KID (X flag and K bits). */
+  readonly config: number;
+  /** The extended-form KID bytes; empty in the short form. */
+  readonly bytes: Uint8Array;
 }
 
-/** Parses the header at the start of `bytes` without throwing (for hot, sampled paths). */
-export function parseHeader(bytes: Uint8Array): HeaderParseResult {
+export function encodeKid(kid: bigint): KidEncoding {
+  assertUint64(kid, 'KID');
+  if (kid < SHORT_FORM_LIMIT) return { config: Number(kid) << 4, bytes: new Uint8Array(0) };
+  const len = extendedLength(kid);
+  const bytes = new Uint8Array(len);
+  writeUintBE(bytes, 0, kid, len);
+  return { config: 0x80 | ((len - 1) << 4), bytes };
+}
+
+/** Header length for a KID encoded by encodeKid and a CTR already known to be a uint64. */
+export function frameHeaderLength(kid: KidEncoding, ctr: bigint): number {
+  return 1 + kid.bytes.length + (ctr < SHORT_FORM_LIMIT ? 0 : extendedLength(ctr));
+}
+
+/**
+ * writeHeader for a pre-encoded KID and a CTR the caller has already range-checked (a sender's
+ * own counter, a parsed header's CTR): the per-frame path, without re-validating or
+ * re-encoding the KID. Returns the number of bytes written.
+ */
+export function writeFrameHeader(
+  out: Uint8Array,
+  offset: number,
+  kid: KidEncoding,
+  ctr: bigint,
+): number {
+  let pos = offset + 1;
+  const kidBytes = kid.bytes;
+  for (let i = 0; i < kidBytes.length; i++) out[pos++] = kidBytes[i] as number;
+  let config = kid.config;
+  if (ctr < SHORT_FORM_LIMIT) {
+    config |= Number(ctr);
+  } else {
+    const len = extendedLength(ctr);
+    config |= 0x08 | (len - 1);
+    writeUintBE(out, pos, ctr, len);
+    pos += len;
+  }
+  out[offset] = config;
+  return pos - offset;
+}
+
+interface HeaderFailure {
+  readonly ok: false;
+  readonly code: Extract<SFrameErrorCode, 'truncated' | 'malformed-header'>;
+  readonly message: string;
+}
+
+function truncatedField(name: 'KID' | 'CTR', len: number, available: number): HeaderFailure {
+  return {
+    ok: false,
+    code: 'truncated',
+    message: `SFrame header is truncated: ${name} needs ${len} byte(s), ${Math.max(0, available)} available`,
+  };
+}
+
+function nonMinimalField(name: 'KID' | 'CTR'): HeaderFailure {
+  return {
+    ok: false,
+    code: 'malformed-header',
+    message: `SFrame header is malformed: ${name} is not minimally encoded`,
+  };
+}
+
+/**
+ * An extended-form field is valid only in its minimal encoding: RFC 9605 §4.3 says the value
+ * MUST use the minimum number of bytes, and values below 8 MUST use the short form, so that one
+ * (KID, CTR) has exactly one header.
+ */
+function isMinimal(bytes: Uint8Array, pos: number, len: number, value: bigint): boolean {
+  return value >= SHORT_FORM_LIMIT && (len === 1 || bytes[pos] !== 0);
+}
+
+/**
+ * The one parser behind parseHeader and decodeHeader. Valid headers, the per-frame case,
+ * allocate nothing but the result; only failures build a message.
+ */
+function readHeader(bytes: Uint8Array): SFrameHeader | HeaderFailure {
   const config = bytes[0];
   if (config === undefined) {
     return { ok: false, code: 'truncated', message: 'SFrame header is truncated: no config byte' };
   }
-  const kid = readField(bytes, 1, (config & 0x80) !== 0, (config >> 4) & 0x07, 'KID');
-  if ('ok' in kid) return kid;
-  const ctr = readField(bytes, kid.next, (config & 0x08) !== 0, config & 0x07, 'CTR');
-  if ('ok' in ctr) return ctr;
-  return { ok: true, header: { kid: kid.value, ctr: ctr.value, length: ctr.next } };
+  let pos = 1;
+  let kid: bigint;
+  if ((config & 0x80) === 0) {
+    kid = BigInt((config >> 4) & 0x07);
+  } else {
+    const len = ((config >> 4) & 0x07) + 1;
+    if (pos + len > bytes.length) return truncatedField('KID', len, bytes.length - pos);
+    kid = readUintBE(bytes, pos, len);
+    if (!isMinimal(bytes, pos, len, kid)) return nonMinimalField('KID');
+    pos += len;
+  }
+  let ctr: bigint;
+  if ((config & 0x08) === 0) {
+    ctr = BigInt(config & 0x07);
+  } else {
+    const len = (config & 0x07) + 1;
+    if (pos + len > bytes.length) return truncatedField('CTR', len, bytes.length - pos);
+    ctr = readUintBE(bytes, pos, len);
+    if (!isMinimal(bytes, pos, len, ctr)) return nonMinimalField('CTR');
+    pos += len;
+  }
+  return { kid, ctr, length: pos };
+}
+
+/** Parses the header at the start of `bytes` without throwing (for hot, sampled paths). */
+export function parseHeader(bytes: Uint8Array): HeaderParseResult {
+  const result = readHeader(bytes);
+  return 'ok' in result ? result : { ok: true, header: result };
 }
 
 /** Parses the header at the start of `bytes`; throws `truncated` or `malformed-header`. */
 export function decodeHeader(bytes: Uint8Array): SFrameHeader {
-  const result = parseHeader(bytes);
-  if (!result.ok) throw new SFrameError(result.code, result.message);
-  return result.header;
+  const result = readHeader(bytes);
+  if ('ok' in result) throw new SFrameError(result.code, result.message);
+  return result;
 }

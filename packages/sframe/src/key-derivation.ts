@@ -1,4 +1,4 @@
-import { bufferSource, uintBE, writeUintBE } from './bytes.ts';
+import { bufferSource, uintBE } from './bytes.ts';
 import { type CipherSuiteParams, cipherSuiteParams } from './cipher-suites.ts';
 import { SFrameError } from './errors.ts';
 import { assertUint64 } from './header.ts';
@@ -71,12 +71,27 @@ export async function deriveKeyMaterial(
  * CTR is at most 8 bytes, so only the last 8 salt bytes can change.
  */
 export function formNonce(salt: Uint8Array, ctr: bigint): Uint8Array<ArrayBuffer> {
-  const nonce = new Uint8Array(salt);
-  const counter = new Uint8Array(8);
-  writeUintBE(counter, 0, ctr, 8);
-  const offset = nonce.length - 8;
-  for (let i = 0; i < 8; i++) {
-    nonce[offset + i] = (nonce[offset + i] as number) ^ (counter[i] as number);
-  }
+  const nonce = new Uint8Array(salt.length);
+  writeNonce(nonce, salt, ctr);
   return nonce;
+}
+
+/**
+ * Writes the nonce for `ctr` into `out[0 .. salt.length)`; `ctr` must be a uint64. Runs once
+ * per frame, so the XOR uses Number arithmetic while CTR fits 32 bits, which is nearly always.
+ */
+export function writeNonce(out: Uint8Array, salt: Uint8Array, ctr: bigint): void {
+  out.set(salt, 0);
+  let i = salt.length - 1;
+  if (ctr <= 0xffff_ffffn) {
+    for (let n = Number(ctr); n !== 0; n >>>= 8) {
+      out[i] = (out[i] as number) ^ (n & 0xff);
+      i--;
+    }
+    return;
+  }
+  for (let v = ctr; v !== 0n; v >>= 8n) {
+    out[i] = (out[i] as number) ^ Number(v & 0xffn);
+    i--;
+  }
 }

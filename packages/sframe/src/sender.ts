@@ -68,7 +68,7 @@ export class SFrameSender {
   encrypt(
     plaintext: Uint8Array,
     metadata?: Uint8Array | undefined,
-    options: SFrameEncryptOptions = {},
+    options?: SFrameEncryptOptions,
   ): Promise<Uint8Array<ArrayBuffer>> {
     const ctr = this.#nextCounter;
     if (ctr > MAX_UINT64) {
@@ -80,6 +80,6 @@ export class SFrameSender {
       );
     }
     this.#nextCounter = ctr + 1n;
-    return sealFrame(this.#context, ctr, plaintext, metadata, options.metadataFirst ?? false);
+    return sealFrame(this.#context, ctr, plaintext, metadata, options?.metadataFirst ?? false);
   }
 }
