@@ -383,7 +383,11 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
       token: await issuer.token(people.patient),
       resume: hello.resumeToken,
     });
-    expect(resumed.resumed).toEqual({ state: 'joined', consultationId: booking.consultation.id });
+    expect(resumed.resumed).toMatchObject({
+      state: 'joined',
+      consultationId: booking.consultation.id,
+    });
+    expect(resumed.resumed?.joined?.participantId).toBe(joined.participantId);
     const { roster } = await again.waitFor('rosterChanged');
     expect(roster.map((m) => m.participantId)).toContain(joined.participantId);
     await again.request('createTransport', { direction: 'recv' });

@@ -63,11 +63,16 @@ describe('the default setup: embedded OpenID provider in front of signaling', ()
         error: { code: 'unauthenticated', detail: 'assurance-too-low' },
       });
       const other = await loginAs(`${server.url}/idp`, 'kari-nordmann', { redirectUri });
-      await expect(
-        client.request('hello', { protocolVersion: 1, token: other.idToken }),
-      ).rejects.toMatchObject({
-        error: { code: 'unauthenticated', detail: 'token-audience' },
-      });
+      const again = await SignalingClient.connect(server.url);
+      try {
+        await expect(
+          again.request('hello', { protocolVersion: 1, token: other.idToken }),
+        ).rejects.toMatchObject({
+          error: { code: 'unauthenticated', detail: 'token-audience' },
+        });
+      } finally {
+        await again.close();
+      }
     } finally {
       await client.close();
     }

@@ -179,6 +179,45 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
     ).rejects.toMatchObject({ error: { code: 'unsupported-media' } });
   });
 
+  it('refuses simulcast producers (the SFrame guard checks one stream) and caps media objects per participant', async () => {
+    const { a } = await consultation({ alone: true });
+    const kid = a.joined.senderSlot * 0x1_0000;
+    const send = await a.client.request('createTransport', { direction: 'send', type: 'plain' });
+    await expect(
+      a.client.request('produce', {
+        transportId: send.transportId,
+        kind: 'video',
+        rtpParameters: {
+          codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+          encodings: [{ ssrc: 11 }, { ssrc: 12 }],
+        },
+        sframe: { cipherSuite: 4, kids: [kid] },
+      }),
+    ).rejects.toMatchObject({ error: { code: 'unsupported-media' } });
+    for (let i = 0; i < 3; i++) await a.client.request('createTransport', { direction: 'recv' });
+    await expect(a.client.request('createTransport', { direction: 'recv' })).rejects.toMatchObject({
+      error: { code: 'forbidden' },
+    });
+  });
+
+  it('does not leave a waiting entry behind when the connection closes during join', async () => {
+    const booking = await book(server, issuer, people.clinician);
+    const doctor = await signIn(server, issuer, people.clinician);
+    clients.push(doctor);
+    await enterAsClinician(doctor, booking.consultation.id);
+    const patient = await signIn(server, issuer, people.patient);
+    patient.sendRaw(
+      JSON.stringify({
+        id: 77,
+        method: 'join',
+        params: { invite: inviteSecret(booking), e2ee: e2ee(), rtpCapabilities: {} },
+      }),
+    );
+    patient.socket.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 4500)); // past the resume grace
+    expect(server.consultations.get(booking.consultation.id)?.waitingList()).toEqual([]);
+  });
+
   it('puts all WebRTC media of a worker on its one fixed UDP and TCP port', async () => {
     const { a } = await consultation({ alone: true });
     const transport = await a.client.request('createTransport', { direction: 'send' });
@@ -255,17 +294,20 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
     expect(server.workers.worker(slot)?.worker.pid).not.toBe(pid);
   });
 
-  it('refuses an expired token and a too-low assurance patient over the WebSocket', async () => {
-    const client = await SignalingClient.connect(server.url);
-    clients.push(client);
+  it('refuses an expired token and a too-low assurance patient over the WebSocket, then hangs up', async () => {
+    const expiredClient = await SignalingClient.connect(server.url);
+    clients.push(expiredClient);
     const expired = await issuer.token(people.clinician, { expiresIn: '-1m' });
     await expect(
-      client.request('hello', { protocolVersion: 1, token: expired }),
+      expiredClient.request('hello', { protocolVersion: 1, token: expired }),
     ).rejects.toMatchObject({
       error: { code: 'unauthenticated', detail: 'token-expired' },
     });
+    await expect.poll(() => expiredClient.closeCode).toBe(1008);
+    const lowClient = await SignalingClient.connect(server.url);
+    clients.push(lowClient);
     const low = await issuer.token(people.lowAssurancePatient);
-    const refusal = client.request('hello', { protocolVersion: 1, token: low });
+    const refusal = lowClient.request('hello', { protocolVersion: 1, token: low });
     await expect(refusal).rejects.toBeInstanceOf(RequestRefused);
     await expect(refusal).rejects.toMatchObject({
       error: { code: 'unauthenticated', detail: 'assurance-too-low' },

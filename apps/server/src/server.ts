@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit/audit-log.ts';
+import { RefusalAudit } from './audit/refusal-audit.ts';
 import { type EmbeddedIdp, registerEmbeddedIdp } from './auth/embedded-idp.ts';
 import { RemoteKeySource } from './auth/remote-key-source.ts';
 import { type KeySource, TokenVerifier } from './auth/token-verifier.ts';
@@ -17,6 +18,28 @@ import { ServerMetrics } from './metrics/metrics.ts';
 import type { SignalingSession } from './signaling/session.ts';
 import { signalingRoutes } from './signaling/websocket-route.ts';
 import { SkjermDatabase } from './storage/database.ts';
+
+/**
+ * fastify's request logger, logging the path without the query: OAuth codes, states and
+ * hints travel in query strings and must not reach logs. (Serializers of the logger fastify
+ * is given win over fastify's own.)
+ */
+export function httpLogger(log: Logger): FastifyBaseLogger {
+  const child = log.child(
+    { component: 'http' },
+    {
+      serializers: {
+        req: (request: { id?: unknown; method?: string; url?: string }) => ({
+          id: request.id,
+          method: request.method,
+          path: request.url?.split('?')[0],
+        }),
+      },
+    },
+  );
+  // pino's Logger is FastifyBaseLogger at run time; its type is only wider.
+  return child as FastifyBaseLogger;
+}
 
 /** How often ended consultations are checked against the retention period. */
 const RETENTION_CHECK_MS = 60 * 60 * 1000;
@@ -42,6 +65,7 @@ export class SkjermServer {
   readonly database: SkjermDatabase;
   readonly audit: AuditLog;
   readonly metrics: ServerMetrics;
+  readonly refusals: RefusalAudit;
   readonly #sessions = new Set<SignalingSession>();
   readonly #suspended = new Map<string, SignalingSession>();
   #draining = false;
@@ -72,6 +96,7 @@ export class SkjermServer {
       log.child({ component: 'media' }),
     );
     this.metrics = new ServerMetrics(workers, this.consultations);
+    this.refusals = new RefusalAudit(this.audit);
     this.consultations.onProducerRejected = (consultation, participantId, reason) => {
       this.metrics.rejectedProducers.inc({ reason });
       this.audit.record({
@@ -101,7 +126,7 @@ export class SkjermServer {
     const http = fastify({
       https: { key: tls.key, cert: tls.cert },
       // pino's Logger is FastifyBaseLogger at run time; its type is only wider.
-      loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+      loggerInstance: httpLogger(log),
       // Signaling messages are small; anything larger is a mistake or an attack.
       bodyLimit: 256 * 1024,
     });
@@ -115,6 +140,7 @@ export class SkjermServer {
         verifier,
         publicUrl: () => server.url,
         onAuthFailure: (code) => server.metrics.authFailures.inc({ code }),
+        refusals: server.refusals,
       });
       await http.register(healthRoutes, { workers, isDraining: () => server.#draining });
       await http.register(metricsRoutes, { metrics: server.metrics });
@@ -124,6 +150,7 @@ export class SkjermServer {
           registry: server.consultations,
           authenticator: verifier,
           audit: server.audit,
+          refusals: server.refusals,
           metrics: server.metrics,
           log: log.child({ component: 'signaling' }),
           plainRtp: config.media.plainRtp,
@@ -207,6 +234,7 @@ export class SkjermServer {
     this.consultations.closeAll();
     this.#embeddedIdp?.close();
     this.workers.close();
+    this.refusals.flush();
     this.database.close();
     this.log.info('stopped');
   }

@@ -158,6 +158,8 @@ export const requests = {
         Type.Object({
           state: Type.Union([Type.Literal('joined'), Type.Literal('waiting')]),
           consultationId: Id,
+          /** In the call: the same as join's result (ids, slot, capabilities, roster). */
+          joined: Type.Optional(JoinedResult),
         }),
       ),
     }),

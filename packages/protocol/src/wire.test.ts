@@ -39,6 +39,25 @@ describe('parseRequestFrame', () => {
     expect(parsed.error.message.length).toBeGreaterThan(0);
   });
 
+  it('answers absurdly deep params with bad-request instead of throwing', () => {
+    const deep = `{"id":1,"method":"relayKeys","params":{"envelopes":[{"to":"a","envelope":{"x":${'['.repeat(20000)}${']'.repeat(20000)}}}]}}`;
+    const parsed = parseRequestFrame(deep);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok)
+      expect(parsed.error).toMatchObject({
+        code: 'bad-request',
+        message: expect.stringMatching(/deeper/),
+      });
+    const fine = parseRequestFrame(
+      JSON.stringify({
+        id: 2,
+        method: 'relayKeys',
+        params: { envelopes: [{ to: 'a', envelope: { a: { b: { c: 1 } } } }] },
+      }),
+    );
+    expect(fine.ok).toBe(true);
+  });
+
   it('rejects frames above the size limit before parsing them', () => {
     const raw = JSON.stringify({
       id: 1,

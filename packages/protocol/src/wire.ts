@@ -106,9 +106,15 @@ export function parseRequestFrame(
     };
   }
   const params = frame.params ?? {};
+  if (depthExceeds(params, MAX_PARAMS_DEPTH)) {
+    return {
+      ok: false,
+      ...reject(frame.id, 'bad-request', `params nest deeper than ${MAX_PARAMS_DEPTH} levels`),
+    };
+  }
   const checker = paramCheckers[frame.method] as TypeCheck<TSchema>;
-  if (!checker.Check(params)) {
-    const first = checker.Errors(params).First();
+  if (!checkWithoutThrowing(checker, params)) {
+    const first = firstError(checker, params);
     const where = first?.path ? ` at ${first.path}` : '';
     return {
       ok: false,
@@ -120,6 +126,41 @@ export function parseRequestFrame(
     };
   }
   return { ok: true, request: { id: frame.id, method: frame.method, params } as ParsedRequest };
+}
+
+/**
+ * No message of this protocol nests deeper than this (RTP parameters reach about 6). Opaque
+ * parts are handed to mediasoup, whose copies of absurdly deep values would overflow.
+ */
+const MAX_PARAMS_DEPTH = 16;
+
+/** Whether a parsed JSON value nests deeper than `limit` (iterative: no stack to exhaust). */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Absurdly deep JSON can exhaust the checker's stack: that is a bad request, not a crash. */
+function checkWithoutThrowing(checker: TypeCheck<TSchema>, value: unknown): boolean {
+  try {
+    return checker.Check(value);
+  } catch {
+    return false;
+  }
+}
+
+function firstError(checker: TypeCheck<TSchema>, value: unknown) {
+  try {
+    return checker.Errors(value).First();
+  } catch {
+    return { path: '', message: 'nested too deeply' };
+  }
 }
 
 function readableId(value: unknown): number | null {

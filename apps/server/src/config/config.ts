@@ -2,7 +2,12 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { type AuthConfig, authConfigSchema, readAuthConfig } from '../auth/auth-config.ts';
+import {
+  type AuthConfig,
+  authConfigSchema,
+  isLoopbackHost,
+  readAuthConfig,
+} from '../auth/auth-config.ts';
 import { ConfigError } from './config-error.ts';
 
 export { ConfigError };
@@ -127,6 +132,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(
       certFile ? 'SKJERM_TLS_KEY_FILE' : 'SKJERM_TLS_CERT_FILE',
       'must be set together with the other of SKJERM_TLS_CERT_FILE / SKJERM_TLS_KEY_FILE',
+    );
+  }
+  // Plain RTP has no ICE or DTLS: whoever sends first owns a transport. Loopback only.
+  if (raw.SKJERM_PLAIN_RTP && !isLoopbackHost(raw.SKJERM_MEDIA_LISTEN_IP)) {
+    throw new ConfigError(
+      'SKJERM_PLAIN_RTP',
+      `is true, which needs SKJERM_MEDIA_LISTEN_IP on loopback, not ${raw.SKJERM_MEDIA_LISTEN_IP}`,
     );
   }
   const mediaWorkers = raw.SKJERM_MEDIA_WORKERS || availableParallelism();

@@ -62,9 +62,18 @@ export class ConsultationRegistry implements MediaCensus {
     );
     consultation.on('empty', () => this.#close(consultation));
     consultation.on('ended', () => {
-      this.store.setStatus(id, 'ended', new Date());
+      // Close the room first: an ended consultation must not stay joinable even if storage fails.
       this.#close(consultation);
+      try {
+        this.store.setStatus(id, 'ended', new Date());
+      } catch (error) {
+        this.#log.error({ err: error, consultationId: id }, 'cannot mark the consultation ended');
+      }
     });
+    const logListenerError = (event: string, error: unknown) =>
+      this.#log.error({ err: error, event, consultationId: id }, 'listener failed');
+    consultation.on('listenererror', logListenerError);
+    media.on('listenererror', logListenerError);
     if (booking.status === 'booked') this.store.setStatus(id, 'live', new Date());
     this.#live.set(id, consultation);
     return consultation;

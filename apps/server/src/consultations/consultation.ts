@@ -24,6 +24,8 @@ export interface ParticipantChannel {
 
 /** A person entering: verified by the IdP, with this session's E2EE keys. */
 export interface Arrival {
+  issuer: string;
+  subject: string;
   name: string;
   role: Role;
   nationalId?: string | undefined;
@@ -36,6 +38,8 @@ export interface Arrival {
 
 interface Member {
   participantId: string;
+  /** issuer + subject: who this is, to keep a removed person out. */
+  person: string;
   /** The name others see (in group mode, patients' display name set by the clinician). */
   name: string;
   role: Role;
@@ -80,6 +84,8 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
   // late frame under an old KID can never be taken for a newcomer's.
   #nextSlot = 1;
   #ended = false;
+  /** People a host removed (issuer + subject): they may not come back into this call. */
+  readonly #removed = new Set<string>();
 
   constructor(booking: Booking, clinicians: BookedClinician[], media: MediaRoom) {
     super();
@@ -114,6 +120,10 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     return this.#members.size + this.#waiting.size;
   }
 
+  wasRemoved(issuer: string, subject: string): boolean {
+    return this.#removed.has(`${issuer}\0${subject}`);
+  }
+
   /** The booked clinician entry for a person, if they are one of this consultation's. */
   clinicianOf(issuer: string, subject: string): BookedClinician | undefined {
     return this.#clinicians.find((c) => c.issuer === issuer && c.subject === subject);
@@ -142,6 +152,9 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
 
   /** An invitee arrives and waits alone until a host admits them. */
   arrive(invitee: BookedInvitee, arrival: Arrival): { waitingId: string; clinicians: string[] } {
+    if (this.#removed.has(`${arrival.issuer}\0${arrival.subject}`)) {
+      throw new RequestError('forbidden', 'a host removed you from this consultation');
+    }
     // The same invite again (a reload, a second tab) replaces the earlier connection.
     this.#dropInvitee(invitee.id);
     const waitingId = randomUUID();
@@ -193,6 +206,7 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     if (!member || participantId === hostId) {
       throw new RequestError('not-found', `no other participant ${participantId}`);
     }
+    this.#removed.add(member.person);
     member.channel.notify('removed', {});
     member.channel.detached();
     this.leave(participantId);
@@ -226,14 +240,14 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
   }
 
   /** A resumed connection takes over a member's channel; false if they are gone. */
-  rebind(participantId: string, channel: ParticipantChannel): boolean {
+  rebind(participantId: string, channel: ParticipantChannel): JoinedResult | undefined {
     const member = this.#members.get(participantId);
-    if (!member) return false;
+    if (!member) return undefined;
     member.channel = channel;
     // What happened while the connection was down is summed up in the current state.
     channel.notify('rosterChanged', { roster: this.roster() });
     if (member.host) channel.notify('waitingListChanged', { waiting: this.waitingList() });
-    return true;
+    return this.#joinedResult(member);
   }
 
   rebindWaiting(waitingId: string, channel: ParticipantChannel): boolean {
@@ -315,6 +329,7 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     }
     const member: Member = {
       participantId: randomUUID(),
+      person: `${arrival.issuer}\0${arrival.subject}`,
       name: as.name || roleName(arrival.role),
       role: arrival.role,
       host: as.host,
@@ -330,6 +345,11 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     this.media.setRtpCapabilities(member.participantId, arrival.rtpCapabilities);
     this.#rosterChanged(member.participantId);
     if (member.host) member.channel.notify('waitingListChanged', { waiting: this.waitingList() });
+    return this.#joinedResult(member);
+  }
+
+  /** Everything a member needs to be in the call (on entering, admission or resume). */
+  #joinedResult(member: Member): JoinedResult {
     return {
       status: 'joined',
       consultationId: this.id,

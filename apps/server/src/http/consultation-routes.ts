@@ -7,6 +7,7 @@ import {
 } from '@skjerm/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuditLog, pseudonym } from '../audit/audit-log.ts';
+import type { RefusalAudit } from '../audit/refusal-audit.ts';
 import { AuthError } from '../auth/auth-errors.ts';
 import type { VerifiedIdentity } from '../auth/identity.ts';
 import { isWellFormedNationalId } from '../auth/national-id.ts';
@@ -21,6 +22,7 @@ export interface ConsultationRoutesOptions {
   /** The origin invite links point to. */
   publicUrl: () => string;
   onAuthFailure: (code: string) => void;
+  refusals: RefusalAudit;
 }
 
 const bookingRequest = TypeCompiler.Compile(BookingRequest);
@@ -137,7 +139,15 @@ export async function consultationRoutes(app: FastifyInstance, options: Consulta
         createdBy: { issuer: identity.issuer, subject: identity.subject, name: identity.name },
         coClinicians: (body.coClinicians ?? []).map((c) => ({ ...c, issuer: identity.issuer })),
         invitees: [
-          ...body.patients.map((p) => ({ role: 'patient' as const, ...p })),
+          // In group mode patients see each other only by display name: never default to the
+          // real name.
+          ...body.patients.map((p, i) => ({
+            role: 'patient' as const,
+            ...p,
+            ...(body.mode === 'group' && !p.displayName
+              ? { displayName: `Deltaker ${i + 1}` }
+              : {}),
+          })),
           ...(body.relatives ?? []).map((r) => ({ role: 'relative' as const, ...r })),
           ...(body.interpreter
             ? [{ role: 'interpreter' as const, name: 'Tolk / Interpreter' }]
@@ -183,6 +193,13 @@ export async function consultationRoutes(app: FastifyInstance, options: Consulta
     if (!identity) return reply;
     const consultation = own(identity, request.params.id, reply);
     if (!consultation) return reply;
+    // The answer holds identity numbers: reading it is an access like any other.
+    audit.record({
+      type: 'consultation-viewed',
+      consultationId: consultation.id,
+      actor: actor(identity),
+      outcome: 'success',
+    });
     return {
       consultation: summary(consultation),
       clinicians: store.clinicians(consultation.id).map(({ name, role }) => ({ name, role })),
@@ -202,6 +219,9 @@ export async function consultationRoutes(app: FastifyInstance, options: Consulta
   app.patch<{ Params: { id: string } }>('/api/consultations/:id', async (request, reply) => {
     const identity = await clinician(request, reply);
     if (!identity) return reply;
+    if (identity.role !== 'clinician') {
+      return problem(reply, 403, 'forbidden', 'observers cannot change bookings');
+    }
     const consultation = own(identity, request.params.id, reply);
     if (!consultation) return reply;
     const body = request.body;
@@ -233,6 +253,13 @@ export async function consultationRoutes(app: FastifyInstance, options: Consulta
     if (!identity) return reply;
     const consultation = own(identity, request.params.id, reply);
     if (!consultation) return reply;
-    return { entries: audit.export(consultation.id) };
+    const entries = audit.export(consultation.id);
+    audit.record({
+      type: 'audit-exported',
+      consultationId: consultation.id,
+      actor: actor(identity),
+      outcome: 'success',
+    });
+    return { entries };
   });
 }

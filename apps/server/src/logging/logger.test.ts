@@ -40,3 +40,24 @@ describe('the logger', () => {
     expect(lines.join('')).toContain('consultation=c1');
   });
 });
+
+describe('the HTTP request logger', () => {
+  it('logs request paths without their query strings (OAuth codes and hints live there)', async () => {
+    const { default: fastify } = await import('fastify');
+    const { httpLogger } = await import('../server.ts');
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        out += String(chunk);
+        done();
+      },
+    });
+    const app = fastify({ loggerInstance: httpLogger(createLogger('info', sink)) });
+    app.get('/idp/auth', async () => 'ok');
+    await app.inject({ url: '/idp/auth?code=SECRET-CODE&state=S&id_token_hint=eyJ' });
+    await app.close();
+    expect(out).toContain('"path":"/idp/auth"');
+    expect(out).not.toContain('SECRET-CODE');
+    expect(out).not.toContain('id_token_hint');
+  });
+});

@@ -9,6 +9,13 @@ import type { WorkerPool } from './worker-pool.ts';
 
 export type Direction = 'send' | 'recv';
 
+/**
+ * What one participant may hold at once. A browser needs one send and one receive
+ * transport (two of each leave room for an ICE-restart fallback), a camera and a microphone
+ * (plus screen share later), and one consumer per producer of the others.
+ */
+export const PARTICIPANT_LIMITS = { transports: 4, producers: 4, consumers: 64 } as const;
+
 export interface MediaRoomOptions {
   pool: WorkerPool;
   log: Logger;
@@ -150,6 +157,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     direction: Direction,
     type: 'webrtc' | 'plain',
   ): Promise<mediasoupTypes.Transport> {
+    this.#checkLimit(participantId, 'transports', this.#transports);
     let transport: mediasoupTypes.Transport;
     const appData = { participantId, direction };
     if (type === 'plain') {
@@ -173,6 +181,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
         appData,
       });
     }
+    this.#keepOnlyIfPresent(participantId, transport);
     this.#transports.set(transport.id, { participantId, item: transport, direction });
     transport.observer.once('close', () => this.#transports.delete(transport.id));
     return transport;
@@ -224,6 +233,17 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   ): Promise<mediasoupTypes.Producer> {
     const transport = this.transportOf(participantId, transportId, 'send');
     checkKidsBelongTo(senderSlot, sframe.kids);
+    this.#checkLimit(participantId, 'producers', this.#producers);
+    // The SFrame guard taps one stream: simulcast or spatial layers would let other layers
+    // pass unchecked, so a producer is exactly one encoding (temporal layers are fine).
+    const encodings = rtpParameters.encodings ?? [];
+    const spatial = encodings.some((e) => /^[LS][2-9]/.test(e.scalabilityMode ?? ''));
+    if (encodings.length !== 1 || spatial) {
+      throw new RequestError(
+        'unsupported-media',
+        'a producer must have exactly one encoding: no simulcast or spatial layers',
+      );
+    }
     const mimeTypes = (rtpParameters.codecs ?? []).map((codec) =>
       String(codec?.mimeType).toLowerCase(),
     );
@@ -235,6 +255,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       );
     }
     const producer = await transport.produce({ kind, rtpParameters, appData: { participantId } });
+    this.#keepOnlyIfPresent(participantId, producer);
     const entry: ProducerEntry = { participantId, producer, guard: undefined, ready: false };
     this.#producers.set(producer.id, entry);
     producer.observer.once('close', () => {
@@ -287,6 +308,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
 
   async consume(participantId: string, transportId: string, producerId: string) {
     const transport = this.transportOf(participantId, transportId, 'recv');
+    this.#checkLimit(participantId, 'consumers', this.#consumers);
     const entry = this.#producers.get(producerId);
     if (!entry?.ready || entry.participantId === participantId) {
       throw new RequestError('not-found', `no producer ${producerId} to consume`);
@@ -299,7 +321,12 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       );
     }
     // Paused until the client has attached its decrypting transform and asks to resume.
+    const already = [...this.#consumers.values()].some(
+      (c) => c.participantId === participantId && c.item.producerId === producerId,
+    );
+    if (already) throw new RequestError('bad-request', `you already consume ${producerId}`);
     const consumer = await transport.consume({ producerId, rtpCapabilities, paused: true });
+    this.#keepOnlyIfPresent(participantId, consumer);
     this.#consumers.set(consumer.id, { participantId, item: consumer });
     consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
     consumer.on('producerclose', () =>
@@ -340,6 +367,29 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#router.close();
+  }
+
+  #checkLimit(
+    participantId: string,
+    kind: keyof typeof PARTICIPANT_LIMITS,
+    items: Map<string, { participantId: string }>,
+  ): void {
+    let count = 0;
+    for (const item of items.values()) if (item.participantId === participantId) count++;
+    if (count >= PARTICIPANT_LIMITS[kind]) {
+      throw new RequestError('forbidden', `at most ${PARTICIPANT_LIMITS[kind]} ${kind} each`);
+    }
+  }
+
+  /**
+   * An object created while its owner left (the await in between) would never be closed:
+   * close it at once and refuse the request instead.
+   */
+  #keepOnlyIfPresent(participantId: string, item: { close(): void }): void {
+    if (this.#closed || !this.#rtpCapabilities.has(participantId)) {
+      item.close();
+      throw new RequestError('not-found', 'you are no longer in this consultation');
+    }
   }
 
   #ownProducer(participantId: string, producerId: string): ProducerEntry {

@@ -133,9 +133,11 @@ export class SFrameGuard {
     this.#inspected = 0;
     this.#failures = 0;
     void this.#consumer.pause().catch(() => undefined);
+    // Jittered (0.5x to 1.5x), so a sender cannot time plaintext between samples.
+    const delay = this.#options.resampleIntervalMs * (0.5 + Math.random());
     this.#timer = setTimeout(() => {
       if (!this.#closed) void this.#consumer.resume().catch(() => undefined);
-    }, this.#options.resampleIntervalMs);
+    }, delay);
     this.#timer.unref();
   }
 }

@@ -161,7 +161,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     const entry: MediaWorker = { slot, worker, webRtcServer };
     this.#slots[slot] = entry;
     this.#routersPerSlot[slot] = 0;
-    this.#log.info({ slot, pid: worker.pid }, 'mediasoup worker started');
+    this.#log.info({ slot, workerPid: worker.pid }, 'mediasoup worker started');
     worker.on('died', (error) => this.#onDied(entry, error));
   }
 
@@ -169,7 +169,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     if (this.#closed || this.#slots[entry.slot] !== entry) return;
     this.#slots[entry.slot] = undefined;
     this.#log.error(
-      { slot: entry.slot, pid: entry.worker.pid, err: error },
+      { slot: entry.slot, workerPid: entry.worker.pid, err: error },
       'mediasoup worker died',
     );
     this.safeEmit('workerdied', entry.slot, error);

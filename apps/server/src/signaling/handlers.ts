@@ -99,11 +99,7 @@ export const handlers: HandlerTable = {
       } catch (error) {
         const code = String((error as { code?: unknown }).code ?? 'token-invalid');
         metrics.authFailures.inc({ code });
-        audit.record({
-          type: 'authentication-refused',
-          outcome: 'refused',
-          detail: { code, via: 'signaling' },
-        });
+        context.refusals.record(code, 'signaling');
         throw new RequestError(
           'unauthenticated',
           error instanceof Error ? error.message : 'token refused',
@@ -164,6 +160,8 @@ export const handlers: HandlerTable = {
       const identity = session.requireIdentity();
       const { registry, audit } = context;
       const arrival = {
+        issuer: identity.issuer,
+        subject: identity.subject,
         name: identity.name,
         role: identity.role,
         nationalId: identity.nationalId,
@@ -182,6 +180,8 @@ export const handlers: HandlerTable = {
           );
         }
         const consultation = await registry.open(booking.id);
+        // The connection may have closed while the room opened: then nobody arrives.
+        if (session.closed) throw new RequestError('out-of-order', 'the connection closed');
         const { waitingId, clinicians } = consultation.arrive(invitee, arrival);
         session.waiting(consultation, waitingId);
         audit.record({
@@ -218,7 +218,14 @@ export const handlers: HandlerTable = {
         // The same answer whether or not the consultation exists: ids cannot be probed.
         throw new RequestError('not-found', 'no such consultation of yours');
       }
+      if (booking.status === 'ended') {
+        throw new RequestError('consultation-ended', 'this consultation has ended');
+      }
       const consultation = await registry.open(booking.id);
+      if (session.closed) throw new RequestError('out-of-order', 'the connection closed');
+      if (consultation.wasRemoved(identity.issuer, identity.subject)) {
+        throw new RequestError('forbidden', 'a host removed you from this consultation');
+      }
       const joined = consultation.enterAsClinician(clinician, arrival);
       session.admitted(consultation, joined.participantId);
       audit.record({

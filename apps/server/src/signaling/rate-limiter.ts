@@ -1,15 +1,17 @@
 /**
  * Token bucket per connection: `perSecond` messages on average, bursts of `burst`. A client
- * that keeps sending into an empty bucket is flooding, not bursting: after `burst` refused
- * messages in a row it should be disconnected.
+ * that keeps sending into an empty bucket is flooding, not bursting: more than `burst`
+ * refusals within REFUSAL_WINDOW_MS and it should be disconnected.
  */
+const REFUSAL_WINDOW_MS = 10_000;
+
 export class RateLimiter {
   readonly #perSecond: number;
   readonly #burst: number;
   readonly #now: () => number;
   #tokens: number;
   #last: number;
-  #refusedInRow = 0;
+  #refusals: number[] = [];
 
   constructor(perSecond: number, burst: number, now: () => number = () => performance.now()) {
     this.#perSecond = perSecond;
@@ -29,9 +31,10 @@ export class RateLimiter {
     this.#last = now;
     if (this.#tokens >= 1) {
       this.#tokens -= 1;
-      this.#refusedInRow = 0;
       return 'ok';
     }
-    return ++this.#refusedInRow > this.#burst ? 'disconnect' : 'refuse';
+    this.#refusals = this.#refusals.filter((at) => now - at < REFUSAL_WINDOW_MS);
+    this.#refusals.push(now);
+    return this.#refusals.length > this.#burst ? 'disconnect' : 'refuse';
   }
 }

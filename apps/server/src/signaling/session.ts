@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { WebSocket } from '@fastify/websocket';
 import {
   errorResponse,
+  type JoinedResult,
   type NotificationData,
   type NotificationName,
   notificationFrame,
@@ -12,6 +13,7 @@ import {
 } from '@skjerm/protocol';
 import type { Logger } from 'pino';
 import { type AuditActor, type AuditLog, pseudonym } from '../audit/audit-log.ts';
+import type { RefusalAudit } from '../audit/refusal-audit.ts';
 import type { Consultation, ParticipantChannel } from '../consultations/consultation.ts';
 import type { ConsultationRegistry } from '../consultations/consultation-registry.ts';
 import { RequestError } from '../lib/request-error.ts';
@@ -30,6 +32,8 @@ export interface SessionContext {
   registry: ConsultationRegistry;
   authenticator: Authenticator;
   audit: AuditLog;
+  /** Refused authentications, audited with a cap per minute (anonymous clients can flood). */
+  refusals: RefusalAudit;
   metrics: ServerMetrics;
   log: Logger;
   plainRtp: boolean;
@@ -134,7 +138,13 @@ export class SignalingSession implements ParticipantChannel {
       : undefined;
   }
 
+  /** True once the connection is gone: handlers re-check it after every await. */
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
   authenticate(identity: AuthenticatedIdentity): void {
+    if (this.closed) throw new RequestError('out-of-order', 'the connection closed');
     this.#identity = identity;
     this.#state = 'ready';
     clearTimeout(this.#helloTimer);
@@ -147,18 +157,19 @@ export class SignalingSession implements ParticipantChannel {
    */
   resume(
     previous: SignalingSession,
-  ): { state: 'joined' | 'waiting'; consultationId: string } | undefined {
+  ): { state: 'joined' | 'waiting'; consultationId: string; joined?: JoinedResult } | undefined {
     const consultation = previous.#consultation;
     const identity = this.#identity;
     const before = previous.#identity;
-    if (!consultation || !identity || !before) return undefined;
+    if (!consultation || !identity || !before || this.closed) return undefined;
     if (identity.issuer !== before.issuer || identity.subject !== before.subject) return undefined;
     previous.#finish();
     const participantId = previous.#participantId;
     const waitingId = previous.#waitingId;
-    if (participantId && consultation.rebind(participantId, this)) {
+    const joined = participantId ? consultation.rebind(participantId, this) : undefined;
+    if (participantId && joined) {
       this.admitted(consultation, participantId);
-      return { state: 'joined', consultationId: consultation.id };
+      return { state: 'joined', consultationId: consultation.id, joined };
     }
     if (waitingId && consultation.rebindWaiting(waitingId, this)) {
       this.waiting(consultation, waitingId);
@@ -169,6 +180,7 @@ export class SignalingSession implements ParticipantChannel {
 
   /** In the call (directly, or admitted from the waiting room). */
   admitted(consultation: Consultation, participantId: string): void {
+    if (this.closed) return;
     this.#consultation = consultation;
     this.#participantId = participantId;
     this.#waitingId = undefined;
@@ -177,6 +189,7 @@ export class SignalingSession implements ParticipantChannel {
 
   /** In one's own waiting room. */
   waiting(consultation: Consultation, waitingId: string): void {
+    if (this.closed) return;
     this.#consultation = consultation;
     this.#waitingId = waitingId;
     this.#state = 'waiting';
@@ -203,13 +216,18 @@ export class SignalingSession implements ParticipantChannel {
     if (!consultation) return;
     if (participantId) consultation.leave(participantId);
     if (waitingId) consultation.leaveWaiting(waitingId);
-    this.#context.audit.record({
-      type: participantId ? 'left' : 'stopped-waiting',
-      consultationId: consultation.id,
-      actor: this.auditActor(),
-      outcome: 'success',
-      ...(participantId ? { detail: { participantId } } : {}),
-    });
+    // Runs from socket and timer callbacks: a failing write must not take the process down.
+    try {
+      this.#context.audit.record({
+        type: participantId ? 'left' : 'stopped-waiting',
+        consultationId: consultation.id,
+        actor: this.auditActor(),
+        outcome: 'success',
+        ...(participantId ? { detail: { participantId } } : {}),
+      });
+    } catch (error) {
+      this.#log.error({ err: error }, 'cannot write the audit entry for leaving');
+    }
   }
 
   notify<N extends NotificationName>(notification: N, data: NotificationData<N>): void {
@@ -231,6 +249,11 @@ export class SignalingSession implements ParticipantChannel {
       this.#socket.close(CLOSE_POLICY, 'rate limit exceeded');
       return;
     }
+    if (verdict === 'refuse') {
+      // Refused before parsing: a flood costs the server as little as possible.
+      this.#fail(null, { code: 'rate-limited', message: 'too many messages; slow down' });
+      return;
+    }
     const parsed = isBinary
       ? ({
           ok: false,
@@ -240,13 +263,6 @@ export class SignalingSession implements ParticipantChannel {
       : parseRequestFrame(data.toString('utf8'));
     if (!parsed.ok) {
       this.#fail(parsed.id, parsed.error);
-      return;
-    }
-    if (verdict === 'refuse') {
-      this.#fail(parsed.request.id, {
-        code: 'rate-limited',
-        message: 'too many messages; slow down',
-      });
       return;
     }
     // One request at a time: each sees the state the previous one left.
@@ -272,7 +288,12 @@ export class SignalingSession implements ParticipantChannel {
       const result = await handle(this, request.params, this.#context);
       this.#send({ id: request.id, ok: true, result });
     } catch (error) {
-      this.#fail(request.id, this.#errorBody(request.method, error));
+      const body = this.#errorBody(request.method, error);
+      this.#fail(request.id, body);
+      // A refused token ends the connection: trying tokens costs a new connection each.
+      if (request.method === 'hello' && body.code === 'unauthenticated') {
+        this.#socket.close(CLOSE_POLICY, 'authentication failed');
+      }
     }
   }
 
@@ -289,6 +310,7 @@ export class SignalingSession implements ParticipantChannel {
     // UnsupportedError before touching state: that is the client's mistake, not ours.
     const name = (error as { name?: unknown }).name;
     if (error instanceof TypeError || name === 'UnsupportedError') {
+      this.#log.warn({ err: error, method }, 'request refused by mediasoup');
       return { code: 'bad-request', message: `${method}: ${(error as Error).message}` };
     }
     if (name === 'InvalidStateError') {
