@@ -21,6 +21,7 @@ export const debianPackages = {
   'nlohmann-json3-dev': 'JSON in the worker',
   'libusrsctp-dev': 'SCTP data channels in the worker',
   catch2: "mediasoup's own C++ test suite",
+  chromium: 'the browser the end-to-end tests drive (Playwright never downloads one)',
 };
 
 /** @returns {Promise<string[]>} the packages of `names` that are not installed */

@@ -1,0 +1,299 @@
+import {
+  attachE2eeTransform,
+  type TransformEnvironment,
+  type TransformWorkerLike,
+} from '@skjerm/e2ee';
+import { Device, type types } from 'mediasoup-client';
+import { type EncodedTransformApi, peerConnectionSettings } from '../capabilities.ts';
+import { SkjermClientError, toClientError } from '../errors.ts';
+import { SerialQueue } from '../lib/serial-queue.ts';
+import { TypedEmitter } from '../lib/typed-emitter.ts';
+import {
+  BitrateMeter,
+  collectStats,
+  type InboundStats,
+  type OutboundStats,
+} from './media-stats.ts';
+import {
+  CODEC_OF_KIND,
+  type LocalTrack,
+  MIME_OF_KIND,
+  Published,
+  type RemoteTrack,
+} from './tracks.ts';
+import { createTransport, type MediaSignaling } from './transport.ts';
+
+export interface MediaSessionOptions {
+  readonly signaling: MediaSignaling;
+  /** The E2EE transform worker every sender and receiver is attached to. */
+  readonly worker: TransformWorkerLike;
+  readonly transformApi: EncodedTransformApi;
+  readonly environment: TransformEnvironment;
+  /** The local participant (names the send transforms). */
+  readonly participantId: string;
+  /** The KIDs a new producer declares (the sender key's, see SessionKeys). */
+  readonly kids: () => number[];
+  /** A mediasoup-client handler other than the detected one (tests: FakeHandler). */
+  readonly handlerFactory?: types.HandlerFactory | undefined;
+}
+
+export type MediaSessionEvents = {
+  track: [remote: RemoteTrack];
+  trackended: [remote: RemoteTrack];
+  /** The server closed one of our producers: 'not-e2ee' means its frames failed the check. */
+  localtrackclosed: [local: LocalTrack, reason: string];
+  connectionstate: [direction: 'send' | 'recv', state: string];
+  listenererror: [event: string, error: unknown];
+};
+
+/**
+ * One joined participant's media: the mediasoup-client Device, a send and a receive transport,
+ * and every producer and consumer, each with the E2EE transform attached when its RTCRtpSender
+ * or RTCRtpReceiver is created, before a frame exists (senders), and before the server resumes
+ * the consumer (receivers). Operations run one at a time (produce, consume, KID announcements,
+ * reset), so a rotation's announcement never races a producer being created.
+ */
+export class MediaSession extends TypedEmitter<MediaSessionEvents> {
+  readonly #options: MediaSessionOptions;
+  readonly #device: Device;
+  readonly #queue = new SerialQueue();
+  readonly #published: Published[] = [];
+  readonly #consumers = new Map<string, { consumer: types.Consumer; remote: RemoteTrack }>();
+  readonly #meter = new BitrateMeter();
+  #send: types.Transport | undefined;
+  #recv: types.Transport | undefined;
+  #closed = false;
+
+  constructor(options: MediaSessionOptions) {
+    super();
+    this.#options = options;
+    this.#device = new Device(
+      options.handlerFactory ? { handlerFactory: options.handlerFactory } : {},
+    );
+  }
+
+  /** Loads the Device with the router's capabilities and creates both transports. */
+  start(routerRtpCapabilities: unknown): Promise<void> {
+    return this.#run('starting media', async () => {
+      await this.#device.load({
+        routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities,
+      });
+      await this.#createTransports();
+    });
+  }
+
+  /** Sends `track` (camera: VP8, microphone: Opus) through the encrypting transform. */
+  publish(track: MediaStreamTrack): Promise<LocalTrack> {
+    return this.#run(`publishing ${track.kind}`, async () => {
+      const published = new Published(track);
+      await this.#produce(published);
+      this.#published.push(published);
+      return published;
+    });
+  }
+
+  unpublish(local: LocalTrack): Promise<void> {
+    return this.#run('unpublishing', async () => {
+      const index = this.#published.indexOf(local as Published);
+      const published = this.#published[index];
+      if (published === undefined) return;
+      this.#published.splice(index, 1);
+      const producerId = published.producer?.id;
+      published.producer?.close();
+      if (producerId !== undefined)
+        await this.#options.signaling.request('closeProducer', { producerId });
+    });
+  }
+
+  /** Receives another participant's producer; resumes it once the decrypting transform is on. */
+  consume(producerId: string, participantId: string): Promise<RemoteTrack | undefined> {
+    return this.#run('consuming', async () => {
+      const transport = this.#recv;
+      if (transport === undefined || this.#isConsuming(producerId)) return undefined;
+      const { signaling, worker, environment } = this.#options;
+      const answer = await signaling.request('consume', { transportId: transport.id, producerId });
+      // The receive transform accepts only this participant's KIDs: the two must agree.
+      if (answer.participantId !== participantId) {
+        throw new SkjermClientError(
+          'invalid-message',
+          `consume: producer ${producerId} was announced for another participant`,
+        );
+      }
+      const kind = answer.kind;
+      const consumer = await transport.consume({
+        id: answer.consumerId,
+        producerId: answer.producerId,
+        kind,
+        rtpParameters: answer.rtpParameters as unknown as types.RtpParameters,
+        onRtpReceiver: (receiver) =>
+          attachE2eeTransform(
+            receiver,
+            worker,
+            {
+              direction: 'receive',
+              codec: CODEC_OF_KIND[kind],
+              participantId: answer.participantId,
+            },
+            environment,
+          ),
+      });
+      const remote: RemoteTrack = {
+        consumerId: consumer.id,
+        producerId,
+        participantId: answer.participantId,
+        kind,
+        track: consumer.track,
+      };
+      this.#consumers.set(consumer.id, { consumer, remote });
+      await signaling.request('resumeConsumer', { consumerId: consumer.id });
+      this.safeEmit('track', remote);
+      return remote;
+    });
+  }
+
+  /** The server closed a consumer (its producer went away). */
+  consumerClosed(consumerId: string): void {
+    const entry = this.#consumers.get(consumerId);
+    if (entry === undefined) return;
+    this.#consumers.delete(consumerId);
+    entry.consumer.close();
+    this.safeEmit('trackended', entry.remote);
+  }
+
+  /** The server closed one of our producers. */
+  producerClosed(producerId: string, reason: string): void {
+    const published = this.#published.find((p) => p.producer?.id === producerId);
+    if (published === undefined) return;
+    published.producer?.close();
+    published.producer = undefined;
+    if (reason !== 'media-reset') this.safeEmit('localtrackclosed', published, reason);
+  }
+
+  /** Tells the server the KIDs every producer may use from now on. */
+  announceKids(kids: readonly number[]): Promise<void> {
+    return this.#run('announcing KIDs', async () => {
+      for (const { producer } of this.#published) {
+        if (producer === undefined || producer.closed) continue;
+        await this.#options.signaling.request('announceKids', {
+          producerId: producer.id,
+          kids: [...kids],
+        });
+      }
+    });
+  }
+
+  /**
+   * The server's media node restarted: every transport, producer and consumer is gone there.
+   * Drops ours, creates transports again and re-produces every published track; others'
+   * producers come back through newProducer.
+   */
+  reset(): Promise<void> {
+    return this.#run('recovering from a media reset', async () => {
+      this.#closeTransports();
+      await this.#createTransports();
+      for (const published of this.#published) await this.#produce(published);
+    });
+  }
+
+  /** New ICE credentials from the server for both transports (after a resumed session). */
+  restartIce(): Promise<void> {
+    return this.#run('restarting ICE', async () => {
+      for (const transport of [this.#send, this.#recv]) {
+        if (transport === undefined || transport.closed) continue;
+        const { iceParameters } = await this.#options.signaling.request('restartIce', {
+          transportId: transport.id,
+        });
+        await transport.restartIce({
+          iceParameters: iceParameters as unknown as types.IceParameters,
+        });
+      }
+    });
+  }
+
+  getStats(): Promise<{ outbound: OutboundStats[]; inbound: InboundStats[] }> {
+    return collectStats(this.#published, [...this.#consumers.values()], this.#meter);
+  }
+
+  get remoteTracks(): RemoteTrack[] {
+    return [...this.#consumers.values()].map(({ remote }) => remote);
+  }
+
+  get localTracks(): LocalTrack[] {
+    return [...this.#published];
+  }
+
+  /** Closes transports (and so every producer and consumer); published tracks keep running. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeTransports();
+    this.#published.length = 0;
+  }
+
+  #isConsuming(producerId: string): boolean {
+    return [...this.#consumers.values()].some(({ remote }) => remote.producerId === producerId);
+  }
+
+  async #produce(published: Published): Promise<void> {
+    const transport = this.#send;
+    if (transport === undefined) throw new SkjermClientError('invalid-state', 'no send transport');
+    const codec = this.#device.sendRtpCapabilities.codecs?.find(
+      (c) => c.mimeType.toLowerCase() === MIME_OF_KIND[published.kind],
+    );
+    if (codec === undefined) {
+      throw new SkjermClientError(
+        'media-failed',
+        `this browser cannot send ${MIME_OF_KIND[published.kind]}`,
+      );
+    }
+    const { worker, environment, participantId } = this.#options;
+    published.producer = await transport.produce({
+      track: published.track,
+      codec,
+      // The app owns its tracks: they survive unpublish and media resets.
+      stopTracks: false,
+      onRtpSender: (sender) =>
+        attachE2eeTransform(
+          sender,
+          worker,
+          { direction: 'send', codec: CODEC_OF_KIND[published.kind], participantId },
+          environment,
+        ),
+    });
+  }
+
+  async #createTransports(): Promise<void> {
+    const { signaling, transformApi, kids } = this.#options;
+    const wiring = {
+      device: this.#device,
+      signaling,
+      rtcConfiguration: peerConnectionSettings(transformApi),
+      kids,
+      onConnectionState: (direction: 'send' | 'recv', state: string) =>
+        this.safeEmit('connectionstate', direction, state),
+    };
+    this.#send = await createTransport('send', wiring);
+    this.#recv = await createTransport('recv', wiring);
+  }
+
+  #closeTransports(): void {
+    for (const { remote } of this.#consumers.values()) this.safeEmit('trackended', remote);
+    this.#consumers.clear();
+    for (const published of this.#published) published.producer = undefined;
+    this.#send?.close();
+    this.#recv?.close();
+    this.#send = undefined;
+    this.#recv = undefined;
+  }
+
+  #run<T>(what: string, task: () => Promise<T>): Promise<T> {
+    return this.#queue.run(async () => {
+      if (this.#closed) throw new SkjermClientError('invalid-state', `${what}: media is closed`);
+      try {
+        return await task();
+      } catch (error) {
+        throw toClientError(error, 'media-failed', what);
+      }
+    });
+  }
+}

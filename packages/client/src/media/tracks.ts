@@ -1,0 +1,40 @@
+import type { types } from 'mediasoup-client';
+
+export type MediaKind = 'audio' | 'video';
+
+/** SFrame's frame layout is per codec; only these two are known (see @skjerm/sframe). */
+export const CODEC_OF_KIND = { audio: 'opus', video: 'vp8' } as const;
+export const MIME_OF_KIND = { audio: 'audio/opus', video: 'video/vp8' } as const;
+
+/** A camera or microphone track this client sends, encrypted. */
+export interface LocalTrack {
+  readonly kind: MediaKind;
+  readonly track: MediaStreamTrack;
+  /** The server's producer id; it changes when media is re-produced after a reset. */
+  readonly producerId: string | undefined;
+}
+
+/** Another participant's track, decrypted by the E2EE worker before it reaches the decoder. */
+export interface RemoteTrack {
+  readonly consumerId: string;
+  readonly producerId: string;
+  readonly participantId: string;
+  readonly kind: MediaKind;
+  readonly track: MediaStreamTrack;
+}
+
+/** A published track and its current producer (none between a media reset and re-producing). */
+export class Published implements LocalTrack {
+  readonly kind: MediaKind;
+  readonly track: MediaStreamTrack;
+  producer: types.Producer | undefined;
+
+  constructor(track: MediaStreamTrack) {
+    this.kind = track.kind === 'audio' ? 'audio' : 'video';
+    this.track = track;
+  }
+
+  get producerId(): string | undefined {
+    return this.producer?.id;
+  }
+}

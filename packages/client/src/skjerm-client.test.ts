@@ -1,0 +1,292 @@
+import { KeyManager } from '@skjerm/e2ee';
+import type { RequestMethod } from '@skjerm/protocol';
+import { describe, expect, it } from 'vitest';
+import type { WaitingInfo } from './client-types.ts';
+import { isSkjermClientError, type SkjermClientError } from './errors.ts';
+import { SkjermClient } from './skjerm-client.ts';
+import {
+  type FakeAnswer,
+  FakeSocket,
+  FakeWorker,
+  fakeHandlerFactory,
+  openingSocket,
+  rosterMember,
+  routerRtpCapabilities,
+  type SentRequest,
+  transportAnswer,
+  until,
+} from './test-helpers.fixture.ts';
+
+const HELLO = {
+  protocolVersion: 1,
+  sessionId: 'session-1',
+  name: 'Ingrid Berg',
+  role: 'patient',
+  resumeToken: 'r'.repeat(43),
+};
+const WAITING = {
+  status: 'waiting',
+  consultationId: 'consultation-1',
+  title: 'Kontroll',
+  clinicians: ['Dr. Kari Nordmann'],
+};
+
+/**
+ * A SkjermClient against a scripted server: hello, join (joined or waiting, as `join` says),
+ * transports, relayKeys and leave answer as a Skjerm server would; bo is already in the call.
+ */
+async function setUp(
+  options: { join?: 'joined' | 'waiting'; environment?: object; resumed?: boolean } = {},
+) {
+  const sockets: FakeSocket[] = [];
+  const worker = new FakeWorker();
+  const bo = await KeyManager.create('bo');
+  let joinParams: Record<string, unknown> | undefined;
+  const joined = () => {
+    const e2ee = joinParams?.e2ee as { boxPublicKey: string; signPublicKey: string };
+    return {
+      status: 'joined',
+      consultationId: 'consultation-1',
+      participantId: 'me',
+      senderSlot: 2,
+      routerRtpCapabilities: routerRtpCapabilities(),
+      roster: [
+        rosterMember({ participantId: 'me', ...e2ee }, 2),
+        rosterMember(bo.publicIdentity, 1),
+      ],
+      producers: [],
+    };
+  };
+  const answers: Partial<Record<RequestMethod, (request: SentRequest) => FakeAnswer>> = {
+    hello: (request) => ({
+      result:
+        request.params.resume === HELLO.resumeToken && options.resumed
+          ? {
+              ...HELLO,
+              resumed: { state: options.join ?? 'joined', consultationId: 'consultation-1' },
+            }
+          : HELLO,
+    }),
+    restartIce: () => ({ result: { iceParameters: transportAnswer().iceParameters } }),
+    join: (request) => {
+      joinParams = request.params;
+      return { result: options.join === 'waiting' ? WAITING : joined() };
+    },
+    createTransport: () => ({ result: transportAnswer() }),
+    relayKeys: (request) => ({
+      result: { delivered: (request.params.envelopes as unknown[]).length },
+    }),
+    leave: () => ({ result: {} }),
+  };
+  const client = new SkjermClient({
+    url: 'wss://skjerm.test/ws',
+    createSocket: () => {
+      const socket = new FakeSocket();
+      socket.answer = (request) => answers[request.method]?.(request);
+      sockets.push(socket);
+      return openingSocket(socket)();
+    },
+    createE2eeWorker: () => worker as unknown as Worker,
+    environment: (options.environment ?? { RTCRtpScriptTransform: class {} }) as never,
+    handlerFactory: fakeHandlerFactory,
+  });
+  const errors: SkjermClientError[] = [];
+  client.on('error', (error) => errors.push(error));
+  client.on('e2eeerror', (error) => errors.push(error));
+  const socket = {
+    /** The first connection (most tests use only that one). */
+    get sent() {
+      return first().sent;
+    },
+    set answer(answer: FakeSocket['answer']) {
+      first().answer = answer;
+    },
+    methods: () => first().methods(),
+    push: (notification: string, data: unknown) => first().push(notification, data),
+  };
+  const first = () => {
+    const [socket] = sockets;
+    if (!socket) throw new Error('not connected yet');
+    return socket;
+  };
+  return { client, socket, sockets, worker, joined, errors, joinParams: () => joinParams };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SkjermClientError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isSkjermClientError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('SkjermClient', () => {
+  it('refuses to join in a browser that cannot encrypt frames, before the server hears of it', async () => {
+    const { client, socket } = await setUp({ environment: {} });
+    await expect(client.connect('token')).resolves.toMatchObject({ name: 'Ingrid Berg' });
+    const error = await rejection(client.join({ consultationId: 'consultation-1' }));
+    expect(error.code).toBe('unsupported-browser');
+    expect(error.message).toMatch(/Skjerm never sends media unencrypted/);
+    expect(socket.methods()).toEqual(['hello']);
+    expect(client.state).toBe('connected');
+  });
+
+  it('joins directly: public keys and receive capabilities in join, transports, keys sealed to the others', async () => {
+    const { client, socket, worker, errors, joinParams } = await setUp();
+    const codes: string[] = [];
+    client.on('safetycode', (code) => codes.push(code));
+    await client.connect('token');
+    const info = await client.join({ consultationId: 'consultation-1' });
+    expect(info).toMatchObject({ participantId: 'me', senderSlot: 2 });
+    expect(client.state).toBe('joined');
+    expect(joinParams()).toMatchObject({
+      consultationId: 'consultation-1',
+      e2ee: { boxPublicKey: expect.any(String), signPublicKey: expect.any(String) },
+    });
+    const sent = joinParams()?.rtpCapabilities as { codecs: { mimeType: string }[] } | undefined;
+    const codecs = sent?.codecs ?? [];
+    expect(codecs.map((c) => c.mimeType.toLowerCase())).toEqual(
+      expect.arrayContaining(['audio/opus', 'video/vp8']),
+    );
+    // Keys are relayed while the transports are being created.
+    expect(socket.methods().sort()).toEqual([
+      'createTransport',
+      'createTransport',
+      'hello',
+      'join',
+      'relayKeys',
+    ]);
+    const relay = socket.sent.find((r) => r.method === 'relayKeys');
+    expect(relay?.params.envelopes).toEqual([
+      { to: 'bo', envelope: expect.objectContaining({ from: 'me', to: 'bo' }) },
+    ]);
+    expect(worker.types()).toEqual(['setSenderKey']);
+    expect(client.senderKid).toBe(2n * 65536n);
+    expect(codes).toEqual([client.safetyCode]);
+    expect(errors).toEqual([]);
+  });
+
+  it('waits in the waiting room until a host admits it, then joins', async () => {
+    const { client, socket, joined } = await setUp({ join: 'waiting' });
+    const waiting: WaitingInfo[] = [];
+    client.on('waiting', (info) => waiting.push(info));
+    await client.connect('token');
+    const joining = client.join({ invite: 'i'.repeat(43) });
+    await until(() => client.state === 'waiting');
+    expect(waiting).toEqual([
+      { consultationId: 'consultation-1', title: 'Kontroll', clinicians: ['Dr. Kari Nordmann'] },
+    ]);
+    expect(socket.methods()).not.toContain('createTransport');
+    socket.push('admitted', joined());
+    await expect(joining).resolves.toMatchObject({ participantId: 'me' });
+    expect(client.state).toBe('joined');
+    expect(socket.methods()).toContain('createTransport');
+  });
+
+  it('a denied invitee gets admission-denied, is back to connected, and may join again', async () => {
+    const { client, socket } = await setUp({ join: 'waiting' });
+    const left: string[] = [];
+    client.on('left', (reason) => left.push(reason));
+    await client.connect('token');
+    const joining = client.join({ invite: 'i'.repeat(43) });
+    await until(() => client.state === 'waiting');
+    socket.push('denied', {});
+    expect((await rejection(joining)).code).toBe('admission-denied');
+    expect(client.state).toBe('connected');
+    expect(left).toEqual(['denied']);
+    const again = client.join({ invite: 'i'.repeat(43) });
+    await until(() => client.state === 'waiting');
+    client.close();
+    expect((await rejection(again)).code).toBe('connection-closed');
+  });
+
+  it('recreates both transports when the media node restarts', async () => {
+    const { client, socket, errors } = await setUp();
+    const resets: number[] = [];
+    client.on('mediareset', () => resets.push(1));
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    socket.push('mediaReset', { reason: 'worker-died' });
+    await until(() => socket.methods().filter((m) => m === 'createTransport').length === 4);
+    expect(resets).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('leaves when the consultation ends, and closes when the server shuts down', async () => {
+    const { client, socket, worker } = await setUp();
+    const left: string[] = [];
+    const closed: string[] = [];
+    client.on('left', (reason) => left.push(reason));
+    client.on('close', (reason) => closed.push(reason));
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    socket.push('consultationEnded', {});
+    expect(left).toEqual(['ended']);
+    expect(client.state).toBe('connected');
+    expect(client.roster).toEqual([]);
+    socket.push('serverShutdown', {});
+    expect(client.state).toBe('closed');
+    expect(closed).toHaveLength(1);
+    expect(worker.terminated).toBe(true);
+  });
+
+  it('refuses a join answer that breaks the protocol and goes back to connected', async () => {
+    const { client, socket } = await setUp();
+    await client.connect('token');
+    socket.answer = () => ({ result: { status: 'joined', consultationId: 'consultation-1' } });
+    const error = await rejection(client.join({ consultationId: 'consultation-1' }));
+    expect(error.code).toBe('invalid-message');
+    expect(client.state).toBe('connected');
+  });
+
+  it('refuses calls made in the wrong state with invalid-state', async () => {
+    const { client } = await setUp();
+    expect((await rejection(client.join({ consultationId: 'x' }))).code).toBe('invalid-state');
+    await client.connect('token');
+    expect((await rejection(client.getStats())).code).toBe('invalid-state');
+    expect((await rejection(client.connect('token'))).code).toBe('invalid-state');
+  });
+
+  it('takes its session back after a dropped connection and restarts ICE on both transports', async () => {
+    const { client, sockets, errors } = await setUp({ resumed: true });
+    const events: string[] = [];
+    client.on('reconnecting', () => events.push('reconnecting'));
+    client.on('reconnected', () => events.push('reconnected'));
+    client.on('left', (reason) => events.push(`left ${reason}`));
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    sockets[0]?.close(1006, 'network gone');
+    expect(client.state).toBe('reconnecting');
+    await until(() => sockets[1]?.methods().filter((m) => m === 'restartIce').length === 2);
+    expect(sockets[1]?.sent[0]).toMatchObject({
+      method: 'hello',
+      params: { token: 'token', resume: HELLO.resumeToken },
+    });
+    expect(client.state).toBe('joined');
+    expect(events).toEqual(['reconnecting', 'reconnected']);
+    expect(errors).toEqual([]);
+  });
+
+  it('is out of the consultation, but connected, when the server no longer has the session', async () => {
+    const { client, sockets } = await setUp({ resumed: false });
+    const left: string[] = [];
+    client.on('left', (reason) => left.push(reason));
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    sockets[0]?.close(1006, 'network gone');
+    await until(() => client.state === 'connected');
+    expect(left).toEqual(['connection-closed']);
+    expect(client.roster).toEqual([]);
+  });
+
+  it('does not try to resume a connection the server closed on purpose', async () => {
+    const { client, sockets } = await setUp({ resumed: true });
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    sockets[0]?.close(1001, 'going away');
+    expect(client.state).toBe('closed');
+    expect(sockets).toHaveLength(1);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * Playwright fixtures for browser tests of the SDK against a real Skjerm server:
+ *
+ * - `skjerm` (one per worker): a Skjerm server in this process on 127.0.0.1 (HTTPS on a free
+ *   port, the embedded OpenID provider, one mediasoup worker), the SDK and the E2EE worker
+ *   bundled with esbuild, and the test page served from its own loopback HTTP server
+ *   (http://127.0.0.1 is a secure context, so WebCrypto and getUserMedia work).
+ * - `participant(person)`: a new browser context with the test page open and the person's
+ *   access token, from the embedded IdP's real sign-in flow.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base, type Page } from '@playwright/test';
+import { bundleClient } from '@skjerm/client/bundle';
+import type { BookingRequest, BookingResponse } from '@skjerm/protocol';
+import { createLogger, loadConfig, SkjermServer } from '@skjerm/server';
+import { Agent, fetch } from 'undici';
+import { loginAs } from '../../../apps/server/src/auth/test-login.ts';
+import { requireWorkerBinary } from '../../support/worker-binary.ts';
+
+/** People of the embedded IdP (apps/server/src/auth/test-people.ts). */
+export const people = {
+  clinician: { id: 'kari-nordmann', name: 'Dr. Kari Nordmann' },
+  coClinician: { id: 'ola-hansen', name: 'Dr. Ola Hansen' },
+  patient: { id: 'ingrid-berg', name: 'Ingrid Berg', nationalId: '21869030039' },
+} as const;
+
+export type PersonId = (typeof people)[keyof typeof people]['id'];
+
+export interface SkjermEnvironment {
+  readonly server: SkjermServer;
+  /** The signaling WebSocket URL the pages connect to. */
+  readonly signalingUrl: string;
+  /** The test page. */
+  readonly pageUrl: string;
+  /** An access token for one of the embedded IdP's people (cached per worker). */
+  token(person: PersonId): Promise<string>;
+  /** Books a consultation through the REST API as `clinician`. */
+  book(clinician: PersonId, request: Partial<BookingRequest>): Promise<BookingResponse>;
+}
+
+export interface Participant {
+  readonly page: Page;
+  readonly token: string;
+}
+
+const pageDir = fileURLToPath(new URL('../page/', import.meta.url));
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+};
+
+/** Serves index.html and the bundles; nothing else, and only on loopback. */
+async function servePage(bundleDir: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const file =
+      path === '/' ? join(pageDir, 'index.html') : join(bundleDir, path.replace(/^\/+/, ''));
+    const type = contentTypes[extname(file)];
+    if (!type || /\.\.|[^\w./-]/.test(path)) {
+      response.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = readFileSync(file);
+      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+async function startSkjerm(): Promise<{ env: SkjermEnvironment; stop: () => Promise<void> }> {
+  requireWorkerBinary();
+  const bundleDir = mkdtempSync(join(tmpdir(), 'skjerm-e2e-bundle-'));
+  await bundleClient({ outdir: bundleDir, entries: { harness: join(pageDir, 'harness.ts') } });
+  const dataDir = mkdtempSync(join(tmpdir(), 'skjerm-e2e-'));
+  const server = await SkjermServer.start(
+    loadConfig({
+      SKJERM_HOST: '127.0.0.1',
+      SKJERM_PORT: '0',
+      SKJERM_PUBLIC_HOSTNAME: '127.0.0.1',
+      SKJERM_DATA_DIR: dataDir,
+      SKJERM_MEDIA_WORKERS: '1',
+      SKJERM_MEDIA_LISTEN_IP: '127.0.0.1',
+      SKJERM_MEDIA_PORT: String(47000 + (process.pid % 1000) * 2),
+      SKJERM_LOG_LEVEL: 'silent',
+    }),
+    createLogger(process.env.SKJERM_TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent'),
+  );
+  const http = await servePage(bundleDir);
+  const agent = new Agent({ connect: { rejectUnauthorized: false } });
+  const tokens = new Map<PersonId, Promise<string>>();
+  const env: SkjermEnvironment = {
+    server,
+    signalingUrl: `${server.url.replace(/^https:/, 'wss:')}/ws`,
+    pageUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/`,
+    token(person) {
+      let token = tokens.get(person);
+      if (token === undefined) {
+        token = loginAs(`${server.url}/idp`, person, { redirectUri: `${server.url}/` }).then(
+          (t) => t.accessToken,
+        );
+        tokens.set(person, token);
+      }
+      return token;
+    },
+    async book(clinician, request) {
+      const response = await fetch(`${server.url}/api/consultations`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: {
+          authorization: `Bearer ${await env.token(clinician)}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          title: 'Kontroll',
+          startsAt: '2026-12-01T10:00:00Z',
+          mode: 'consultation',
+          patients: [{ name: people.patient.name, nationalId: people.patient.nationalId }],
+          ...request,
+        }),
+      });
+      const body = await response.json();
+      if (response.status !== 201) {
+        throw new Error(`booking failed: ${response.status} ${JSON.stringify(body)}`);
+      }
+      return body as BookingResponse;
+    },
+  };
+  return {
+    env,
+    async stop() {
+      await new Promise((resolve) => http.close(resolve));
+      await agent.close();
+      await server.close();
+      for (const dir of [bundleDir, dataDir]) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const test = base.extend<
+  { participant: (person: PersonId) => Promise<Participant> },
+  { skjerm: SkjermEnvironment }
+>({
+  skjerm: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as a pattern.
+    async ({}, use) => {
+      const { env, stop } = await startSkjerm();
+      await use(env);
+      await stop();
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+
+  participant: async ({ browser, skjerm }, use) => {
+    const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
+    await use(async (person) => {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('console', (message) => {
+        if (message.type() === 'error') console.log(`[${person}] ${message.text()}`);
+      });
+      page.on('pageerror', (error) => console.log(`[${person}] page error: ${error.message}`));
+      await page.goto(skjerm.pageUrl);
+      await page.waitForFunction(() => 'harness' in window);
+      return { page, token: await skjerm.token(person) };
+    });
+    for (const context of contexts) await context.close();
+  },
+});
+
+export { expect } from '@playwright/test';
+
+/** The invite secret of a booking's link (it travels in the URL fragment). */
+export function inviteSecret(booking: BookingResponse, index = 0): string {
+  const url = booking.invites[index]?.url;
+  if (!url) throw new Error(`the booking has no invite ${index}`);
+  return new URL(url).hash.slice(1);
+}
