@@ -8,6 +8,7 @@ import type {
   WaitingEntry,
 } from '@skjerm/protocol';
 import type { types as mediasoupTypes } from 'mediasoup';
+import type { VerifiedIdentity } from '../auth/identity.ts';
 import { RequestError } from '../lib/request-error.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
 import type { MediaRoom } from '../media/media-room.ts';
@@ -23,13 +24,11 @@ export interface ParticipantChannel {
 }
 
 /** A person entering: verified by the IdP, with this session's E2EE keys. */
-export interface Arrival {
-  issuer: string;
-  subject: string;
-  name: string;
-  role: Role;
-  nationalId?: string | undefined;
-  assurance?: string | undefined;
+export interface Arrival
+  extends Pick<
+    VerifiedIdentity,
+    'issuer' | 'subject' | 'name' | 'role' | 'nationalId' | 'assurance'
+  > {
   boxPublicKey: string;
   signPublicKey: string;
   rtpCapabilities: mediasoupTypes.RtpCapabilities;

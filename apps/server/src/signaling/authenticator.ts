@@ -1,17 +1,9 @@
-import type { Role } from '@skjerm/protocol';
+import type { VerifiedIdentity } from '../auth/identity.ts';
 
-/** A person as the identity provider vouched for them (see auth/token-verifier.ts). */
-export interface AuthenticatedIdentity {
-  issuer: string;
-  subject: string;
-  name: string;
-  role: Role;
-  nationalId?: string | undefined;
-  assurance?: string | undefined;
-  expiresAt: number;
-}
-
-/** Verifies a token; throws an error with a string `code` property when it is refused. */
+/**
+ * What signaling needs of authentication (TokenVerifier in production): a token in, the
+ * person out, or an error with a string `code` property when the token is refused.
+ */
 export interface Authenticator {
-  verify(token: string): Promise<AuthenticatedIdentity>;
+  verify(token: string): Promise<VerifiedIdentity>;
 }

@@ -7,7 +7,7 @@ import {
 import type { types as mediasoupTypes } from 'mediasoup';
 import { pseudonym } from '../audit/audit-log.ts';
 import { inviteeMatches } from '../consultations/booking.ts';
-import type { Consultation } from '../consultations/consultation.ts';
+import type { Arrival, Consultation } from '../consultations/consultation.ts';
 import { RequestError } from '../lib/request-error.ts';
 import type { SessionContext, SessionState, SignalingSession } from './session.ts';
 
@@ -159,13 +159,14 @@ export const handlers: HandlerTable = {
     async handle(session, params, context) {
       const identity = session.requireIdentity();
       const { registry, audit } = context;
-      const arrival = {
-        issuer: identity.issuer,
-        subject: identity.subject,
-        name: identity.name,
-        role: identity.role,
-        nationalId: identity.nationalId,
-        assurance: identity.assurance,
+      const { issuer, subject, name, role, nationalId, assurance } = identity;
+      const arrival: Arrival = {
+        issuer,
+        subject,
+        name,
+        role,
+        ...(nationalId !== undefined ? { nationalId } : {}),
+        ...(assurance !== undefined ? { assurance } : {}),
         boxPublicKey: params.e2ee.boxPublicKey,
         signPublicKey: params.e2ee.signPublicKey,
         rtpCapabilities: params.rtpCapabilities as unknown as mediasoupTypes.RtpCapabilities,

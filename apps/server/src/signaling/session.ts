@@ -14,11 +14,12 @@ import {
 import type { Logger } from 'pino';
 import { type AuditActor, type AuditLog, pseudonym } from '../audit/audit-log.ts';
 import type { RefusalAudit } from '../audit/refusal-audit.ts';
+import type { VerifiedIdentity } from '../auth/identity.ts';
 import type { Consultation, ParticipantChannel } from '../consultations/consultation.ts';
 import type { ConsultationRegistry } from '../consultations/consultation-registry.ts';
 import { RequestError } from '../lib/request-error.ts';
 import type { ServerMetrics } from '../metrics/metrics.ts';
-import type { AuthenticatedIdentity, Authenticator } from './authenticator.ts';
+import type { Authenticator } from './authenticator.ts';
 import { handlers } from './handlers.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
@@ -74,7 +75,7 @@ export class SignalingSession implements ParticipantChannel {
   readonly #log: Logger;
   readonly #limiter: RateLimiter;
   #state: SessionState = 'greeting';
-  #identity: AuthenticatedIdentity | undefined;
+  #identity: VerifiedIdentity | undefined;
   #consultation: Consultation | undefined;
   #participantId: string | undefined;
   #waitingId: string | undefined;
@@ -124,7 +125,7 @@ export class SignalingSession implements ParticipantChannel {
     return this.#participantId;
   }
 
-  requireIdentity(): AuthenticatedIdentity {
+  requireIdentity(): VerifiedIdentity {
     if (!this.#identity) throw new RequestError('out-of-order', 'say hello first');
     return this.#identity;
   }
@@ -143,7 +144,7 @@ export class SignalingSession implements ParticipantChannel {
     return this.#state === 'closed';
   }
 
-  authenticate(identity: AuthenticatedIdentity): void {
+  authenticate(identity: VerifiedIdentity): void {
     if (this.closed) throw new RequestError('out-of-order', 'the connection closed');
     this.#identity = identity;
     this.#state = 'ready';
