@@ -216,6 +216,21 @@ describe('ConsultationStore', () => {
 });
 
 describe('ConsultationStore.purgeExpired', () => {
+  it('also purges bookings whose time is long past but that were never held, and ends them', () => {
+    const database = SkjermDatabase.open(tempDatabaseFile());
+    const { consultations } = database;
+    const abandoned = consultations.create(exampleBooking({ startsAt: '2031-01-10T09:00:00Z' }));
+    const upcoming = consultations.create(exampleBooking({ startsAt: '2031-03-20T09:00:00Z' }));
+    expect(consultations.purgeExpired(30, new Date('2031-04-01T00:00:00Z'))).toBe(1);
+    expect(consultations.get(abandoned.consultation.id)).toMatchObject({
+      status: 'ended',
+      title: '',
+    });
+    expect(consultations.findInvite(abandoned.invites[0]?.secret ?? '')).toBeUndefined();
+    expect(consultations.get(upcoming.consultation.id)).toMatchObject({ status: 'booked' });
+    database.close();
+  });
+
   it('removes the personal data of long-ended consultations but keeps their ids and audit', () => {
     const database = SkjermDatabase.open(tempDatabaseFile());
     const { consultations, audit } = database;

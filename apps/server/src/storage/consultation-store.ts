@@ -193,10 +193,13 @@ export class ConsultationStore {
     }
     const cutoff = new Date(now.getTime() - retentionDays * DAY_MS).toISOString();
     const purgedAt = now.toISOString();
-    const { selectExpired, purgeConsultation, purgeClinicians, purgeInvitees } = this.#statements;
+    const { selectExpired, purgeConsultation, endAbandoned, purgeClinicians, purgeInvitees } =
+      this.#statements;
     const purged = inTransaction(this.#db, () => {
-      const ids = selectExpired.all(cutoff).map((row) => text(row, 'id'));
+      const ids = selectExpired.all({ cutoff }).map((row) => text(row, 'id'));
       for (const id of ids) {
+        // A booking never held is ended first: its invites must not open a call any more.
+        endAbandoned.run(purgedAt, id);
         purgeConsultation.run(purgedAt, id);
         purgeClinicians.run(id);
         purgeInvitees.run(id);
@@ -257,10 +260,16 @@ function prepareStatements(db: DatabaseSync) {
       'UPDATE consultations SET title = :title, starts_at = :startsAt WHERE id = :id',
     ),
     selectExpired: prepare(
+      // Ended long enough ago, or booked for a time long past and never held.
       `SELECT id FROM consultations
-       WHERE status = 'ended' AND ended_at < ? AND purged_at IS NULL`,
+       WHERE purged_at IS NULL
+         AND ((status = 'ended' AND ended_at < :cutoff)
+           OR (status = 'booked' AND starts_at < :cutoff))`,
     ),
     purgeConsultation: prepare(`UPDATE consultations SET title = '', purged_at = ? WHERE id = ?`),
+    endAbandoned: prepare(
+      `UPDATE consultations SET status = 'ended', ended_at = ? WHERE id = ? AND status = 'booked'`,
+    ),
     purgeClinicians: prepare(
       `UPDATE consultation_clinicians SET name = '' WHERE consultation_id = ?`,
     ),
