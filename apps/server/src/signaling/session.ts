@@ -164,7 +164,7 @@ export class SignalingSession implements ParticipantChannel {
     const before = previous.#identity;
     if (!consultation || !identity || !before || this.closed) return undefined;
     if (identity.issuer !== before.issuer || identity.subject !== before.subject) return undefined;
-    previous.#finish();
+    previous.#finish('resumed elsewhere');
     const participantId = previous.#participantId;
     const waitingId = previous.#waitingId;
     const joined = participantId ? consultation.rebind(participantId, this) : undefined;
@@ -238,8 +238,7 @@ export class SignalingSession implements ParticipantChannel {
   /** Server shutdown: tell the client, leave (audited now, while storage is open), close. */
   shutdown(): void {
     this.notify('serverShutdown', {});
-    this.#onClose();
-    this.#socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+    this.#onClose('server shutting down');
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
@@ -348,14 +347,14 @@ export class SignalingSession implements ParticipantChannel {
     this.#graceTimer.unref();
   }
 
-  #onClose(): void {
+  #onClose(reason = 'closed'): void {
     if (this.#state === 'closed') return;
     this.leaveConsultation();
-    this.#finish();
+    this.#finish(reason);
   }
 
   /** Ends this session's bookkeeping without touching the consultation. */
-  #finish(): void {
+  #finish(reason: string): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#context.suspended.delete(this.resumeToken);
@@ -363,8 +362,7 @@ export class SignalingSession implements ParticipantChannel {
     clearTimeout(this.#helloTimer);
     clearInterval(this.#heartbeat);
     this.#context.metrics.sessions.dec();
-    if (this.#socket.readyState === this.#socket.OPEN)
-      this.#socket.close(CLOSE_GOING_AWAY, 'resumed elsewhere');
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.close(CLOSE_GOING_AWAY, reason);
   }
 }
 
