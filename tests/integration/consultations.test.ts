@@ -329,7 +329,7 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
     });
     const entries = server.audit.export(id).map((e) => e.type);
     expect(entries).toEqual(
-      expect.arrayContaining(['denied', 'admitted', 'removed', 'safety-code-confirmed']),
+      expect.arrayContaining(['denied', 'admitted', 'muted', 'removed', 'safety-code-confirmed']),
     );
   });
 

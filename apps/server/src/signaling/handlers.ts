@@ -289,9 +289,16 @@ export const handlers: HandlerTable = {
 
   mute: {
     states: ['joined'],
-    async handle(session, { participantId: target, kind }) {
+    async handle(session, { participantId: target, kind }, { audit }) {
       const { consultation, participantId } = joined(session);
       await consultation.mute(participantId, target, kind);
+      audit.record({
+        type: 'muted',
+        consultationId: consultation.id,
+        actor: session.auditActor(),
+        outcome: 'success',
+        detail: { participantId: target, kind },
+      });
       return {};
     },
   },
