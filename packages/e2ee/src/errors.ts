@@ -24,6 +24,9 @@ export const E2EE_ERROR_CODES = [
   'stale-epoch',
   // The signed box did not open with our key: the sender sealed it to another box key.
   'decryption-failed',
+  // A frame under a KID we only guessed (ratchet look-ahead) did not authenticate: after a
+  // leave the sender's new key is random and its envelope is still on the way.
+  'key-pending',
   // Neither RTCRtpScriptTransform nor createEncodedStreams exists.
   'unsupported-browser',
   // The API was called out of order or with a value outside its domain.

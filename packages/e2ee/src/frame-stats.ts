@@ -47,5 +47,6 @@ export function dropReason(error: unknown): DropReason {
     }
   }
   if (isE2eeError(error, 'sender-mismatch')) return 'sender-mismatch';
+  if (isE2eeError(error, 'key-pending')) return 'key-pending';
   return 'internal-error';
 }

@@ -72,6 +72,9 @@ export const DROP_REASONS = [
   // Send side has no key yet: the frame is dropped, never sent in the clear.
   'no-key',
   'unknown-kid',
+  // The KID's key was only a ratchet guess and the sender rotated instead: the envelope with
+  // the real key is on the way. Expected briefly after a leave; not a sign of tampering.
+  'key-pending',
   'authentication-failed',
   'replay',
   // Header, length or codec layout broken (SFrame malformed-header, truncated, malformed-frame).

@@ -1,4 +1,10 @@
-import { SFrameReceiver, type UnprotectedFrame, unprotectFrame } from '@skjerm/sframe';
+import {
+  inspectProtectedFrame,
+  isSFrameError,
+  SFrameReceiver,
+  type UnprotectedFrame,
+  unprotectFrame,
+} from '@skjerm/sframe';
 import { E2eeError } from './errors.ts';
 import { epochDistance, makeKid, nextEpoch, parseKid } from './kid.ts';
 import { ratchetBaseKey } from './ratchet.ts';
@@ -58,7 +64,10 @@ export class ReceiveKeyring {
   readonly #senders = new Map<number, SenderKeys>();
   readonly #queue = new SerialQueue();
 
+  readonly #cipherSuite: number;
+
   constructor(cipherSuite: number, options: ReceiveKeyringOptions = {}) {
+    this.#cipherSuite = cipherSuite;
     this.#receiver = new SFrameReceiver(cipherSuite, {
       replayWindow: options.replayWindow ?? 1024,
     });
@@ -149,7 +158,12 @@ export class ReceiveKeyring {
     expectedParticipantId?: string,
   ): Promise<UnprotectedFrame> {
     this.#prune();
-    const result = await unprotectFrame(this.#receiver, codec, data);
+    let result: UnprotectedFrame;
+    try {
+      result = await unprotectFrame(this.#receiver, codec, data);
+    } catch (error) {
+      throw this.#classify(error, codec, data);
+    }
     const { senderSlot } = parseKid(result.kid);
     const sender = this.#senders.get(senderSlot);
     if (expectedParticipantId !== undefined && sender?.participantId !== expectedParticipantId) {
@@ -162,6 +176,19 @@ export class ReceiveKeyring {
     if (sender?.ahead.has(result.kid))
       await this.#queue.run(() => this.#promote(senderSlot, result.kid));
     return result;
+  }
+
+  /**
+   * A failed tag under a look-ahead KID is the sender having rotated (random key, envelope in
+   * flight), not tampering: report it as key-pending so authentication-failed stays a signal.
+   */
+  #classify(error: unknown, codec: string, data: Uint8Array): unknown {
+    if (!isSFrameError(error, 'authentication-failed')) return error;
+    const inspected = inspectProtectedFrame({ codec, cipherSuite: this.#cipherSuite, data });
+    if (!inspected.wellFormed) return error;
+    const sender = this.#senders.get(parseKid(inspected.kid).senderSlot);
+    if (!sender?.ahead.has(inspected.kid)) return error;
+    return new E2eeError('key-pending', `no delivered key yet for KID ${inspected.kid}`);
   }
 
   async #promote(senderSlot: number, kid: bigint): Promise<void> {
