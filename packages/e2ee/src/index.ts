@@ -63,4 +63,5 @@ export {
 export { BASE_KEY_BYTES, ratchetBaseKey } from './ratchet.ts';
 export { ReceiveKeyring, type ReceiveKeyringOptions } from './receive-keyring.ts';
 export { computeSafetyCode, SAFETY_CODE_GROUPS } from './safety-code.ts';
+export { SerialQueue } from './serial-queue.ts';
 export { E2eeWorkerClient, type WorkerPort } from './worker-client.ts';

@@ -58,28 +58,9 @@ export function encodedHeaderLength(kid: bigint, ctr: bigint): number {
  * bytes written. Callers writing into a larger frame buffer avoid a copy this way.
  */
 export function writeHeader(out: Uint8Array, offset: number, kid: bigint, ctr: bigint): number {
-  assertUint64(kid, 'KID');
+  const encodedKid = encodeKid(kid);
   assertUint64(ctr, 'CTR');
-  let config = 0;
-  let pos = offset + 1;
-  if (kid < SHORT_FORM_LIMIT) {
-    config |= Number(kid) << 4;
-  } else {
-    const len = extendedLength(kid);
-    config |= 0x80 | ((len - 1) << 4);
-    writeUintBE(out, pos, kid, len);
-    pos += len;
-  }
-  if (ctr < SHORT_FORM_LIMIT) {
-    config |= Number(ctr);
-  } else {
-    const len = extendedLength(ctr);
-    config |= 0x08 | (len - 1);
-    writeUintBE(out, pos, ctr, len);
-    pos += len;
-  }
-  out[offset] = config;
-  return pos - offset;
+  return writeFrameHeader(out, offset, encodedKid, ctr);
 }
 
 export function encodeHeader(kid: bigint, ctr: bigint): Uint8Array<ArrayBuffer> {

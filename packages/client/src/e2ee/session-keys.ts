@@ -5,11 +5,11 @@ import {
   type KeyManager,
   type KeyUpdate,
   parseKid,
+  SerialQueue,
   type WorkerPort,
 } from '@skjerm/e2ee';
 import type { RosterMember } from '@skjerm/protocol';
 import { SkjermClientError, toClientError } from '../errors.ts';
-import { SerialQueue } from '../lib/serial-queue.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
 import { kidsToAnnounce } from './kid-announcement.ts';
 import type { PendingIdentity } from './pending-identity.ts';

@@ -1,12 +1,12 @@
 import {
   attachE2eeTransform,
+  SerialQueue,
   type TransformEnvironment,
   type TransformWorkerLike,
 } from '@skjerm/e2ee';
 import { Device, type types } from 'mediasoup-client';
 import { type EncodedTransformApi, peerConnectionSettings } from '../capabilities.ts';
 import { SkjermClientError, toClientError } from '../errors.ts';
-import { SerialQueue } from '../lib/serial-queue.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
 import {
   BitrateMeter,
