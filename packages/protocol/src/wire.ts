@@ -1,8 +1,4 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
-
-type Checkers = Record<string, TypeCheck<TSchema>>;
-
+import { type Static, Type } from '@sinclair/typebox';
 import type { ErrorCode, ProtocolErrorBody } from './errors.ts';
 import { MAX_MESSAGE_BYTES } from './limits.ts';
 import {
@@ -14,6 +10,9 @@ import {
   type RequestResult,
   requests,
 } from './messages.ts';
+import { type SchemaChecker, schemaChecker } from './schema-checker.ts';
+
+type Checkers = Record<string, SchemaChecker>;
 
 /** A request frame: `{ id, method, params }`. The id is echoed in the response. */
 const RequestFrame = Type.Object(
@@ -24,7 +23,7 @@ const RequestFrame = Type.Object(
   },
   { additionalProperties: false },
 );
-const requestFrame = TypeCompiler.Compile(RequestFrame);
+const requestFrame = schemaChecker(RequestFrame);
 
 const utf8 = new TextEncoder();
 
@@ -40,15 +39,15 @@ export interface NotificationFrame<N extends NotificationName = NotificationName
 export type ServerFrame = ResponseFrame | NotificationFrame;
 
 const paramCheckers: Checkers = Object.fromEntries(
-  Object.entries(requests).map(([name, { params }]) => [name, TypeCompiler.Compile(params)]),
+  Object.entries(requests).map(([name, { params }]) => [name, schemaChecker(params)]),
 );
 
 const resultCheckers: Checkers = Object.fromEntries(
-  Object.entries(requests).map(([name, { result }]) => [name, TypeCompiler.Compile(result)]),
+  Object.entries(requests).map(([name, { result }]) => [name, schemaChecker(result)]),
 );
 
 const notificationCheckers: Checkers = Object.fromEntries(
-  Object.entries(notifications).map(([name, schema]) => [name, TypeCompiler.Compile(schema)]),
+  Object.entries(notifications).map(([name, schema]) => [name, schemaChecker(schema)]),
 );
 
 export type ParsedRequest = {
@@ -112,7 +111,7 @@ export function parseRequestFrame(
       ...reject(frame.id, 'bad-request', `params nest deeper than ${MAX_PARAMS_DEPTH} levels`),
     };
   }
-  const checker = paramCheckers[frame.method] as TypeCheck<TSchema>;
+  const checker = paramCheckers[frame.method] as SchemaChecker;
   if (!checkWithoutThrowing(checker, params)) {
     const first = firstError(checker, params);
     const where = first?.path ? ` at ${first.path}` : '';
@@ -147,7 +146,7 @@ function depthExceeds(value: unknown, limit: number): boolean {
 }
 
 /** Absurdly deep JSON can exhaust the checker's stack: that is a bad request, not a crash. */
-function checkWithoutThrowing(checker: TypeCheck<TSchema>, value: unknown): boolean {
+function checkWithoutThrowing(checker: SchemaChecker, value: unknown): boolean {
   try {
     return checker.Check(value);
   } catch {
@@ -155,7 +154,7 @@ function checkWithoutThrowing(checker: TypeCheck<TSchema>, value: unknown): bool
   }
 }
 
-function firstError(checker: TypeCheck<TSchema>, value: unknown) {
+function firstError(checker: SchemaChecker, value: unknown) {
   try {
     return checker.Errors(value).First();
   } catch {
