@@ -22,6 +22,7 @@ export const debianPackages = {
   'libusrsctp-dev': 'SCTP data channels in the worker',
   catch2: "mediasoup's own C++ test suite",
   chromium: 'the browser the end-to-end tests drive (Playwright never downloads one)',
+  coturn: 'TURN server for the relay tests, run on loopback (production: infra/coturn/)',
 };
 
 /** @returns {Promise<string[]>} the packages of `names` that are not installed */
@@ -42,6 +43,22 @@ async function missingPackages(/** @type {string[]} */ names) {
   return names.filter((name) => !installed.has(name));
 }
 
+/**
+ * The tests start their own turnserver on loopback. Debian's coturn package would also enable
+ * and start a system service whose default configuration has no authentication, which makes
+ * it an open relay on every interface: mask the unit before installing (systemd then neither
+ * starts nor enables it; `systemctl unmask coturn` undoes this for a real TURN server).
+ */
+async function keepCoturnServiceOff() {
+  const hasSystemctl = await promisify(execFile)('systemctl', ['--version']).then(
+    () => true,
+    () => false,
+  );
+  if (!hasSystemctl) return;
+  say('masking the coturn system service (the tests run their own turnserver)');
+  await run('systemctl', ['mask', 'coturn.service'], { quiet: true });
+}
+
 /** Installs missing packages with apt-get as root; otherwise stops with the exact command. */
 export async function ensureDebianPackages() {
   const missing = await missingPackages(Object.keys(debianPackages));
@@ -53,6 +70,7 @@ export async function ensureDebianPackages() {
     );
   }
   say(`installing Debian packages: ${missing.join(' ')}`);
+  if (missing.includes('coturn')) await keepCoturnServiceOff();
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update', '-qq'], { env });
   await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });

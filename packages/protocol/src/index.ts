@@ -12,6 +12,7 @@ export {
 } from './limits.ts';
 export {
   ConsultationMode,
+  IceServer,
   InviteSecret,
   JoinedResult,
   type NotificationData,

@@ -55,12 +55,35 @@ export const SFrameParameters = Type.Object(
 );
 export type SFrameParameters = Static<typeof SFrameParameters>;
 
+/**
+ * A STUN/TURN server for the client's RTCPeerConnection (RTCIceServer). TURN entries carry
+ * short-lived credentials of the TURN REST scheme: username "<expiry unix time>:<id>",
+ * credential base64(HMAC-SHA1(shared secret, username)), checked by the TURN server alone.
+ */
+export const IceServer = Type.Object(
+  {
+    urls: Type.Array(Type.String({ minLength: 1, maxLength: 256, pattern: '^(stun|turns?):' }), {
+      minItems: 1,
+      maxItems: 8,
+    }),
+    username: Type.Optional(Type.String({ maxLength: 256 })),
+    credential: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  strict,
+);
+export type IceServer = Static<typeof IceServer>;
+
 export const TransportOptions = Type.Object(
   {
     transportId: Id,
     iceParameters: OpaqueObject,
     iceCandidates: Type.Array(OpaqueObject),
     dtlsParameters: OpaqueObject,
+    /**
+     * Relays the client may use to reach the media node (restrictive networks); absent or
+     * empty when the server has none configured.
+     */
+    iceServers: Type.Optional(Type.Array(IceServer, { maxItems: 4 })),
   },
   strict,
 );

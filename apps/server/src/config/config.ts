@@ -8,6 +8,7 @@ import {
   isLoopbackHost,
   readAuthConfig,
 } from '../auth/auth-config.ts';
+import { readTurnConfig, type TurnConfig, turnConfigSchema } from '../turn/turn-config.ts';
 import { ConfigError } from './config-error.ts';
 
 export { ConfigError };
@@ -76,6 +77,7 @@ export const configSchema = Type.Object({
     description:
       'Allow plain RTP transports (no ICE/DTLS) on the media listen address, for load generators and tests only; media stays SFrame-encrypted, but RTP headers are not protected.',
   }),
+  ...turnConfigSchema.properties,
   SKJERM_SFRAME_RECHECK_SECONDS: Type.Integer({
     default: 30,
     minimum: 1,
@@ -116,6 +118,8 @@ export interface ServerConfig {
   tls: { certFile: string; keyFile: string } | undefined;
   mediaWorkers: number;
   media: { listenIp: string; announcedIp: string | undefined; portBase: number; plainRtp: boolean };
+  /** TURN relays handed to clients; undefined when SKJERM_TURN_URLS is empty. */
+  turn: TurnConfig | undefined;
   sframeRecheckMs: number;
   wsMessagesPerSecond: number;
   retentionDays: number;
@@ -162,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       portBase: raw.SKJERM_MEDIA_PORT,
       plainRtp: raw.SKJERM_PLAIN_RTP,
     },
+    turn: readTurnConfig(raw),
     sframeRecheckMs: raw.SKJERM_SFRAME_RECHECK_SECONDS * 1000,
     wsMessagesPerSecond: raw.SKJERM_WS_MESSAGES_PER_SECOND,
     retentionDays: raw.SKJERM_RETENTION_DAYS,

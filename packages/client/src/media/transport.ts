@@ -13,6 +13,11 @@ export interface TransportWiring {
   readonly signaling: MediaSignaling;
   /** RTCConfiguration additions (the encoded-streams flag, see capabilities.ts). */
   readonly rtcConfiguration: Record<string, unknown>;
+  /**
+   * 'relay' sends media only through the TURN relays the server hands out with each transport
+   * (networks that allow nothing else, or tests); default 'all'.
+   */
+  readonly iceTransportPolicy?: 'all' | 'relay' | undefined;
   /** The KIDs a new producer declares. */
   readonly kids: () => number[];
   readonly onConnectionState: (direction: 'send' | 'recv', state: string) => void;
@@ -20,7 +25,8 @@ export interface TransportWiring {
 
 /**
  * Creates a WebRTC transport on the server and its mediasoup-client counterpart, wired to
- * signaling: DTLS parameters go out in connectTransport, and every producer is declared with
+ * signaling: the server's ICE servers (TURN relays) go into the RTCPeerConnection, DTLS
+ * parameters go out in connectTransport, and every producer is declared with
  * its SFrame parameters (the server refuses a producer without them, and closes one whose
  * frames do not match them).
  */
@@ -38,6 +44,9 @@ export async function createTransport(
     iceParameters: answer.iceParameters as unknown as types.IceParameters,
     iceCandidates: answer.iceCandidates as unknown as types.IceCandidate[],
     dtlsParameters: answer.dtlsParameters as unknown as types.DtlsParameters,
+    // TURN credentials expire (SKJERM_TURN_TTL_SECONDS): they are fetched with each transport.
+    iceServers: answer.iceServers ?? [],
+    iceTransportPolicy: wiring.iceTransportPolicy ?? 'all',
     additionalSettings: wiring.rtcConfiguration as RTCConfiguration,
   };
   const transport =
