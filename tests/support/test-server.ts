@@ -3,17 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConfig, SkjermServer } from '@skjerm/server';
 import type { KeySource } from '../../apps/server/src/auth/token-verifier.ts';
+import type { ServerDependencies } from '../../apps/server/src/server.ts';
 import { TEST_ISSUER } from './test-tokens.ts';
 
 let nextMediaPort = 41000 + (process.pid % 200) * 20;
 
 /**
  * A Skjerm server in this process on 127.0.0.1 with a free HTTPS port, its own media ports
- * and data folder, plain RTP allowed (the tests' media peers speak plain RTP).
+ * and data folder, plain RTP allowed (the tests' media peers speak plain RTP). `dependencies`
+ * adds test-only hooks such as the frame tap.
  */
 export async function startTestServer(
   keySource: KeySource,
   env: Record<string, string> = {},
+  dependencies: Omit<ServerDependencies, 'keySource'> = {},
 ): Promise<SkjermServer> {
   const mediaPort = nextMediaPort;
   nextMediaPort += 4;
@@ -28,5 +31,8 @@ export async function startTestServer(
     SKJERM_LOG_LEVEL: process.env.SKJERM_TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  return SkjermServer.start(config, createLogger(config.logLevel), { keySource });
+  return SkjermServer.start(config, createLogger(config.logLevel), {
+    ...dependencies,
+    keySource,
+  });
 }

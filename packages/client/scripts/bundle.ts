@@ -5,7 +5,8 @@
  *   e2ee-worker.js     the module worker to pass as `e2eeWorkerUrl`
  *
  * Run `node packages/client/scripts/bundle.ts [outdir]` (default packages/client/dist), or
- * call bundleClient() from a build or test setup, which can add entries of its own.
+ * call bundleClient() from a build or test setup, which can add entries of its own (and, for
+ * browser tests only, `testHooks`).
  */
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -17,6 +18,12 @@ export interface BundleOptions {
   /** More entry points, output name → source file (e.g. a test page's script). */
   readonly entries?: Readonly<Record<string, string>>;
   readonly minify?: boolean;
+  /**
+   * Browser tests only: keep the test hooks (SkjermClient.samplePlaintextFrames and the E2EE
+   * worker's plaintext sampler; see @skjerm/e2ee test-hooks.d.ts). Without it esbuild drops
+   * them, so no production bundle can hand out plaintext frames.
+   */
+  readonly testHooks?: boolean;
 }
 
 export interface BundleResult {
@@ -45,7 +52,10 @@ export async function bundleClient(options: BundleOptions): Promise<BundleResult
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      SKJERM_TEST_HOOKS: options.testHooks === true ? 'true' : 'false',
+    },
   });
   return {
     files: Object.fromEntries(

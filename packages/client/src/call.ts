@@ -15,7 +15,7 @@ import { TypedEmitter } from './lib/typed-emitter.ts';
 import { MediaSession } from './media/media-session.ts';
 import type { InboundStats, OutboundStats } from './media/media-stats.ts';
 import { receiveCapabilities } from './media/receive-capabilities.ts';
-import type { LocalTrack, RemoteTrack } from './media/tracks.ts';
+import type { LocalTrack, MediaKind, MuteSource, RemoteTrack } from './media/tracks.ts';
 import type { MediaSignaling } from './media/transport.ts';
 import type { Notification } from './signaling/signaling-connection.ts';
 
@@ -25,6 +25,7 @@ export interface CallOptions {
   readonly transformApi: EncodedTransformApi;
   readonly environment: TransformEnvironment;
   readonly handlerFactory?: types.HandlerFactory | undefined;
+  readonly iceTransportPolicy?: 'all' | 'relay' | undefined;
 }
 
 /** What getStats reports: the E2EE worker's frame counters and each RTP stream. */
@@ -42,6 +43,7 @@ export const CALL_NOTIFICATIONS = [
   'consumerClosed',
   'keyEnvelope',
   'mediaReset',
+  'mutedByHost',
 ] as const satisfies readonly NotificationName[];
 
 export type CallNotification = (typeof CALL_NOTIFICATIONS)[number];
@@ -65,6 +67,8 @@ export type CallEvents = {
   track: [remote: RemoteTrack];
   trackended: [remote: RemoteTrack];
   localtrackclosed: [local: LocalTrack, reason: string];
+  localmute: [local: LocalTrack, muted: boolean, by: MuteSource];
+  mutedbyhost: [kind: MediaKind];
   connectionstate: [direction: 'send' | 'recv', state: string];
   error: [error: SkjermClientError];
   listenererror: [event: string, error: unknown];
@@ -130,6 +134,10 @@ export class Call extends TypedEmitter<CallEvents> {
     return this.#media?.remoteTracks ?? [];
   }
 
+  get localTracks(): LocalTrack[] {
+    return this.#media?.localTracks ?? [];
+  }
+
   /** In the call: keys for the first roster, transports, and everyone's media. */
   async enter(joined: JoinedResult): Promise<void> {
     if (this.#media !== undefined) throw new SkjermClientError('invalid-state', 'already entered');
@@ -146,6 +154,7 @@ export class Call extends TypedEmitter<CallEvents> {
     media.on('localtrackclosed', (local, reason) =>
       this.safeEmit('localtrackclosed', local, reason),
     );
+    media.on('localmute', (local, muted, by) => this.safeEmit('localmute', local, muted, by));
     media.on('connectionstate', (direction, state) =>
       this.safeEmit('connectionstate', direction, state),
     );
@@ -174,6 +183,10 @@ export class Call extends TypedEmitter<CallEvents> {
       this.safeEmit('mediareset');
       this.#media?.reset().catch((error: unknown) => this.#fail(error));
     },
+    mutedByHost: ({ kind }) => {
+      this.safeEmit('mutedbyhost', kind);
+      this.#media?.mutedByHost(kind).catch((error: unknown) => this.#fail(error));
+    },
   };
 
   async publish(track: MediaStreamTrack): Promise<LocalTrack> {
@@ -189,6 +202,10 @@ export class Call extends TypedEmitter<CallEvents> {
     return this.#requireMedia().unpublish(local);
   }
 
+  setMuted(local: LocalTrack, muted: boolean): Promise<void> {
+    return this.#requireMedia().setMuted(local, muted);
+  }
+
   /** After a resumed session: the transports are still on the server; restart their ICE. */
   async restartIce(): Promise<void> {
     try {
@@ -196,6 +213,12 @@ export class Call extends TypedEmitter<CallEvents> {
     } catch (error) {
       this.#fail(error);
     }
+  }
+
+  /** TEST ONLY: see SkjermClient.samplePlaintextFrames. */
+  samplePlaintextFrames(count: number): Promise<Uint8Array[]> {
+    this.#requireMedia();
+    return this.#keys.samplePlaintextFrames(count);
   }
 
   async getStats(): Promise<ClientStats> {

@@ -1,10 +1,10 @@
 import type { TransformEnvironment } from '@skjerm/e2ee';
-import type { Role, RosterMember, WaitingEntry } from '@skjerm/protocol';
+import type { RequestResult, Role, RosterMember, WaitingEntry } from '@skjerm/protocol';
 import type { types } from 'mediasoup-client';
 import type { BrowserEnvironment } from './capabilities.ts';
 import type { SenderKeyChange } from './e2ee/session-keys.ts';
 import type { SkjermClientError } from './errors.ts';
-import type { LocalTrack, RemoteTrack } from './media/tracks.ts';
+import type { LocalTrack, MuteSource, RemoteTrack } from './media/tracks.ts';
 import type { WebSocketLike } from './signaling/signaling-connection.ts';
 import type { ClientState } from './state.ts';
 
@@ -24,6 +24,8 @@ export interface SkjermClientOptions {
   readonly createSocket?: (url: string) => WebSocketLike;
   /** A mediasoup-client handler other than the detected one (tests use its FakeHandler). */
   readonly handlerFactory?: types.HandlerFactory;
+  /** 'relay': media only through the server's TURN relays (SKJERM_TURN_URLS). Default 'all'. */
+  readonly iceTransportPolicy?: 'all' | 'relay';
 }
 
 export interface Greeting {
@@ -31,6 +33,12 @@ export interface Greeting {
   readonly name: string;
   readonly role: Role;
 }
+
+/**
+ * What an invite is for, before joining with it: title, start, mode, the clinicians' names and,
+ * in group mode, how many other patients are expected (they must agree: confirmGroup).
+ */
+export type InviteInfo = RequestResult<'inspectInvite'>;
 
 /** Join by id (the consultation's clinicians) or by invite (everyone else). */
 export type JoinTarget =
@@ -71,6 +79,12 @@ export type SkjermClientEvents = {
   track: [remote: RemoteTrack];
   trackended: [remote: RemoteTrack];
   localtrackclosed: [local: LocalTrack, reason: string];
+  /**
+   * One of our tracks was muted or unmuted, by us (setMuted) or by a host (then `mutedbyhost`
+   * comes too). Only changes: a host muting a track already muted says nothing here.
+   */
+  localmute: [local: LocalTrack, muted: boolean, by: MuteSource];
+  /** A host paused our audio or video; unmuting again is our own setMuted(track, false). */
   mutedbyhost: [kind: 'audio' | 'video'];
   /** A media transport's connection state (new, connecting, connected, failed, ...). */
   connectionstate: [direction: 'send' | 'recv', state: string];

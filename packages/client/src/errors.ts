@@ -30,6 +30,8 @@ export const CLIENT_ERROR_CODES = [
   'e2ee-failed',
   // Creating transports, producing or consuming failed in the browser (see `cause`).
   'media-failed',
+  // A test-only method (samplePlaintextFrames) in a bundle built without test hooks.
+  'unsupported',
 ] as const;
 
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];

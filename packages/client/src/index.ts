@@ -12,6 +12,7 @@ export {
 export type {
   CloseReason,
   Greeting,
+  InviteInfo,
   JoinedInfo,
   JoinTarget,
   LeaveReason,
@@ -27,6 +28,6 @@ export {
   SkjermClientError,
 } from './errors.ts';
 export type { InboundStats, OutboundStats } from './media/media-stats.ts';
-export type { LocalTrack, MediaKind, RemoteTrack } from './media/tracks.ts';
+export type { LocalTrack, MediaKind, MuteSource, RemoteTrack } from './media/tracks.ts';
 export { SkjermClient } from './skjerm-client.ts';
 export type { ClientState } from './state.ts';

@@ -1,14 +1,16 @@
 import { KeyManager } from '@skjerm/e2ee';
 import type { RequestMethod } from '@skjerm/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { WaitingInfo } from './client-types.ts';
 import { isSkjermClientError, type SkjermClientError } from './errors.ts';
+import type { LocalTrack, MuteSource } from './media/tracks.ts';
 import { SkjermClient } from './skjerm-client.ts';
 import {
   type FakeAnswer,
   FakeSocket,
   FakeWorker,
   fakeHandlerFactory,
+  fakeTrack,
   openingSocket,
   rosterMember,
   routerRtpCapabilities,
@@ -23,6 +25,14 @@ const HELLO = {
   name: 'Ingrid Berg',
   role: 'patient',
   resumeToken: 'r'.repeat(43),
+};
+const INVITE_INFO = {
+  consultationId: 'consultation-1',
+  title: 'Kontroll',
+  startsAt: '2026-12-01T10:00:00Z',
+  mode: 'group',
+  clinicians: ['Dr. Kari Nordmann'],
+  otherPatients: 2,
 };
 const WAITING = {
   status: 'waiting',
@@ -42,6 +52,7 @@ async function setUp(
   const worker = new FakeWorker();
   const bo = await KeyManager.create('bo');
   let joinParams: Record<string, unknown> | undefined;
+  let producers = 0;
   const joined = () => {
     const e2ee = joinParams?.e2ee as { boxPublicKey: string; signPublicKey: string };
     return {
@@ -72,7 +83,14 @@ async function setUp(
       joinParams = request.params;
       return { result: options.join === 'waiting' ? WAITING : joined() };
     },
+    inspectInvite: () => ({ result: INVITE_INFO }),
     createTransport: () => ({ result: transportAnswer() }),
+    connectTransport: () => ({ result: {} }),
+    produce: () => ({ result: { producerId: `producer-${++producers}` } }),
+    setProducerPaused: () => ({ result: {} }),
+    mute: () => ({ result: {} }),
+    remove: () => ({ result: {} }),
+    end: () => ({ result: {} }),
     relayKeys: (request) => ({
       result: { delivered: (request.params.envelopes as unknown[]).length },
     }),
@@ -110,6 +128,20 @@ async function setUp(
     return socket;
   };
   return { client, socket, sockets, worker, joined, errors, joinParams: () => joinParams };
+}
+
+/** Every 'localmute' event, as [kind, muted, by]. */
+function muteEvents(client: SkjermClient): [LocalTrack['kind'], boolean, MuteSource][] {
+  const events: [LocalTrack['kind'], boolean, MuteSource][] = [];
+  client.on('localmute', (local, muted, by) => events.push([local.kind, muted, by]));
+  return events;
+}
+
+/** The setProducerPaused requests sent, as [producerId, paused]. */
+function pauses(socket: { sent: SentRequest[] }): [unknown, unknown][] {
+  return socket.sent
+    .filter((request) => request.method === 'setProducerPaused')
+    .map(({ params }) => [params.producerId, params.paused]);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<SkjermClientError> {
@@ -288,5 +320,138 @@ describe('SkjermClient', () => {
     sockets[0]?.close(1001, 'going away');
     expect(client.state).toBe('closed');
     expect(sockets).toHaveLength(1);
+  });
+
+  it('tells what an invite is for before joining with it', async () => {
+    const { client, socket } = await setUp();
+    expect((await rejection(client.inspectInvite('i'.repeat(43)))).code).toBe('invalid-state');
+    await client.connect('token');
+    await expect(client.inspectInvite('i'.repeat(43))).resolves.toEqual(INVITE_INFO);
+    expect(socket.sent.at(-1)).toMatchObject({
+      method: 'inspectInvite',
+      params: { invite: 'i'.repeat(43) },
+    });
+  });
+
+  it('mutes and unmutes a published track: disabled here, paused on the server, told once per change', async () => {
+    const { client, socket, errors } = await setUp();
+    const events = muteEvents(client);
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    const track = fakeTrack('audio');
+    const local = await client.publish(track);
+    expect(client.localTracks).toEqual([local]);
+    expect(local.muted).toBe(false);
+
+    await client.setMuted(local, true);
+    expect(local.muted).toBe(true);
+    expect(track.enabled).toBe(false);
+    await client.setMuted(local, true);
+    expect(pauses(socket)).toEqual([[local.producerId, true]]);
+
+    await client.setMuted(local, false);
+    expect(local.muted).toBe(false);
+    expect(track.enabled).toBe(true);
+    expect(pauses(socket)).toEqual([
+      [local.producerId, true],
+      [local.producerId, false],
+    ]);
+    expect(events).toEqual([
+      ['audio', true, 'self'],
+      ['audio', false, 'self'],
+    ]);
+    expect(errors).toEqual([]);
+  });
+
+  it("follows a host's mute on the tracks of that kind, and leaves unmuting to the participant", async () => {
+    const { client, socket, errors } = await setUp();
+    const events = muteEvents(client);
+    const byHost: string[] = [];
+    client.on('mutedbyhost', (kind) => byHost.push(kind));
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    const microphone = await client.publish(fakeTrack('audio'));
+    const camera = await client.publish(fakeTrack('video'));
+
+    socket.push('mutedByHost', { kind: 'audio' });
+    await until(() => events.length === 1);
+    expect(byHost).toEqual(['audio']);
+    expect(events).toEqual([['audio', true, 'host']]);
+    expect([microphone.muted, microphone.track.enabled]).toEqual([true, false]);
+    expect([camera.muted, camera.track.enabled]).toEqual([false, true]);
+    expect(pauses(socket)).toEqual([[microphone.producerId, true]]);
+
+    await client.setMuted(microphone, false);
+    expect(microphone.track.enabled).toBe(true);
+    expect(pauses(socket).at(-1)).toEqual([microphone.producerId, false]);
+    expect(events.at(-1)).toEqual(['audio', false, 'self']);
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps a muted track muted when it is produced again after a media reset', async () => {
+    const { client, socket, errors } = await setUp();
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    const camera = await client.publish(fakeTrack('video'));
+    await client.setMuted(camera, true);
+    const before = camera.producerId;
+
+    socket.push('mediaReset', { reason: 'worker-died' });
+    await until(() => pauses(socket).length === 2);
+    expect(camera.producerId).not.toBe(before);
+    expect(pauses(socket)).toEqual([
+      [before, true],
+      [camera.producerId, true],
+    ]);
+    expect([camera.muted, camera.track.enabled]).toEqual([true, false]);
+    expect(errors).toEqual([]);
+  });
+
+  it('sends the host requests mute, remove and end, only in the call', async () => {
+    const { client, socket } = await setUp();
+    await client.connect('token');
+    expect((await rejection(client.mute('bo', 'audio'))).code).toBe('invalid-state');
+    await client.join({ consultationId: 'consultation-1' });
+    await client.mute('bo', 'video');
+    await client.remove('bo');
+    await client.end();
+    expect(
+      socket.sent
+        .filter((r) => ['mute', 'remove', 'end'].includes(r.method))
+        .map((r) => [r.method, r.params]),
+    ).toEqual([
+      ['mute', { participantId: 'bo', kind: 'video' }],
+      ['remove', { participantId: 'bo' }],
+      ['end', {}],
+    ]);
+  });
+
+  describe('samplePlaintextFrames (a test hook)', () => {
+    const scope = globalThis as { SKJERM_TEST_HOOKS?: boolean };
+    afterEach(() => {
+      delete scope.SKJERM_TEST_HOOKS;
+    });
+
+    it('is unsupported in a build without test hooks, and the worker is never asked', async () => {
+      const { client, worker } = await setUp();
+      await client.connect('token');
+      await client.join({ consultationId: 'consultation-1' });
+      expect((await rejection(client.samplePlaintextFrames(5))).code).toBe('unsupported');
+      expect(worker.types()).not.toContain('sample-plaintext');
+    });
+
+    it('asks the E2EE worker for plaintext frames and returns them, with test hooks', async () => {
+      scope.SKJERM_TEST_HOOKS = true;
+      const { client, worker } = await setUp();
+      await client.connect('token');
+      await client.join({ consultationId: 'consultation-1' });
+      const sampling = client.samplePlaintextFrames(2);
+      await until(() => worker.types().includes('sample-plaintext'));
+      const request = worker.posted.at(-1) as { requestId: number; count: number };
+      expect(request.count).toBe(2);
+      const frames = [Uint8Array.of(1, 2), Uint8Array.of(3)];
+      worker.reply({ type: 'plaintext-sample', requestId: request.requestId, frames });
+      await expect(sampling).resolves.toEqual(frames);
+    });
   });
 });

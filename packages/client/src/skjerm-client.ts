@@ -12,6 +12,7 @@ import { requireEncodedTransformApi } from './capabilities.ts';
 import type {
   CloseReason,
   Greeting,
+  InviteInfo,
   JoinedInfo,
   JoinTarget,
   LeaveReason,
@@ -20,7 +21,7 @@ import type {
 } from './client-types.ts';
 import { SkjermClientError, toClientError } from './errors.ts';
 import { TypedEmitter } from './lib/typed-emitter.ts';
-import type { LocalTrack, RemoteTrack } from './media/tracks.ts';
+import type { LocalTrack, MediaKind, RemoteTrack } from './media/tracks.ts';
 import type { MediaSignaling } from './media/transport.ts';
 import { DELIBERATE_CLOSE_CODES, reconnectAndResume } from './signaling/resume.ts';
 import { type Notification, SignalingConnection } from './signaling/signaling-connection.ts';
@@ -84,6 +85,11 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
     return this.#call?.remoteTracks ?? [];
   }
 
+  /** The tracks we publish, each with its muted state. */
+  get localTracks(): readonly LocalTrack[] {
+    return this.#call?.localTracks ?? [];
+  }
+
   /** Opens the signaling connection and authenticates with an OIDC access token. */
   async connect(token: string): Promise<Greeting> {
     this.#state.require('connect', 'new');
@@ -101,6 +107,12 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
       this.close();
       throw error;
     }
+  }
+
+  /** What an invite is for, to show before joining with it (refused if it is someone else's). */
+  async inspectInvite(invite: string): Promise<InviteInfo> {
+    this.#state.require('inspectInvite', 'connected');
+    return this.#requireSignaling().request('inspectInvite', { invite });
   }
 
   /**
@@ -121,6 +133,7 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
         transformApi: api,
         environment: this.#environment,
         handlerFactory: this.#options.handlerFactory,
+        iceTransportPolicy: this.#options.iceTransportPolicy,
       });
       this.#call = call;
       this.#wire(call);
@@ -165,6 +178,15 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
     await this.#requireCall().unpublish(local);
   }
 
+  /**
+   * Mutes or unmutes one of our tracks: the track is disabled (the encoder gets nothing worth
+   * sending) and the server stops forwarding it and updates the roster. Emits 'localmute'.
+   */
+  async setMuted(local: LocalTrack, muted: boolean): Promise<void> {
+    this.#state.require('setMuted', 'joined');
+    await this.#requireCall().setMuted(local, muted);
+  }
+
   /** Hosts: let a waiting invitee in. */
   async admit(waitingId: string): Promise<void> {
     this.#state.require('admit', 'joined');
@@ -177,6 +199,24 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
     await this.#requireSignaling().request('deny', { waitingId });
   }
 
+  /** Hosts: pause a participant's audio or video; they may unmute themselves. */
+  async mute(participantId: string, kind: MediaKind): Promise<void> {
+    this.#state.require('mute', 'joined');
+    await this.#requireSignaling().request('mute', { participantId, kind });
+  }
+
+  /** Hosts: take a participant out of the consultation; they may not come back into it. */
+  async remove(participantId: string): Promise<void> {
+    this.#state.require('remove', 'joined');
+    await this.#requireSignaling().request('remove', { participantId });
+  }
+
+  /** Hosts: end the consultation for everyone, the waiting included ('left' with 'ended'). */
+  async end(): Promise<void> {
+    this.#state.require('end', 'joined');
+    await this.#requireSignaling().request('end', {});
+  }
+
   /** The safety code was compared aloud and matched, for the current membership. */
   async confirmSafetyCode(): Promise<void> {
     this.#state.require('confirmSafetyCode', 'joined');
@@ -186,6 +226,20 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
   async getStats(): Promise<ClientStats> {
     this.#state.require('getStats', 'joined');
     return this.#requireCall().getStats();
+  }
+
+  /**
+   * TEST ONLY: copies of the next `count` frames each of our senders encrypts, taken in the
+   * E2EE worker before encryption, so a browser test can check that none of their bytes reach
+   * the server. Exists only in bundles built with `bundleClient({ testHooks: true })`;
+   * elsewhere it rejects with 'unsupported' (the worker has no such message there either).
+   */
+  async samplePlaintextFrames(count: number): Promise<Uint8Array[]> {
+    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS) {
+      this.#state.require('samplePlaintextFrames', 'joined');
+      return this.#requireCall().samplePlaintextFrames(count);
+    }
+    throw new SkjermClientError('unsupported', 'samplePlaintextFrames exists only in test bundles');
   }
 
   /** Leaves the consultation (or the waiting room); the connection stays open. */
@@ -253,6 +307,8 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
     call.on('localtrackclosed', (local, reason) =>
       this.safeEmit('localtrackclosed', local, reason),
     );
+    call.on('localmute', (local, muted, by) => this.safeEmit('localmute', local, muted, by));
+    call.on('mutedbyhost', (kind) => this.safeEmit('mutedbyhost', kind));
     call.on('error', (error) => this.safeEmit('error', error));
     call.on('roster', (roster) => this.safeEmit('roster', roster));
     call.on('mediareset', () => this.safeEmit('mediareset'));
@@ -278,7 +334,6 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
     removed: () => this.#removedByServer('removed', 'removed', 'a host removed you'),
     consultationEnded: () =>
       this.#removedByServer('ended', 'consultation-ended', 'the consultation has ended'),
-    mutedByHost: ({ kind }) => this.safeEmit('mutedbyhost', kind),
     serverShutdown: () => this.#shutdown('server-shutdown'),
   };
 

@@ -132,6 +132,22 @@ export function rosterMember(
   };
 }
 
+/**
+ * A camera or microphone track as far as mediasoup-client uses it: `enabled` is what its
+ * Producer's pause and resume switch.
+ */
+export function fakeTrack(kind: 'audio' | 'video'): MediaStreamTrack {
+  return {
+    id: `${kind}-${Math.random().toString(36).slice(2)}`,
+    kind,
+    enabled: true,
+    readyState: 'live',
+    addEventListener: () => undefined,
+    removeEventListener: () => undefined,
+    stop: () => undefined,
+  } as unknown as MediaStreamTrack;
+}
+
 /** mediasoup-client's fake handler: a Device that needs no browser. */
 export const fakeHandlerFactory = FakeHandler.createFactory(testFakeParameters);
 

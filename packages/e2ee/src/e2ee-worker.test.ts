@@ -119,4 +119,72 @@ describe('E2eeWorker message protocol', () => {
     expect(replies.map((r) => r.type)).toEqual(['error', 'error']);
     expect(readable.locked).toBe(false);
   });
+
+  describe('plaintext sampling (a test hook)', () => {
+    const scope = globalThis as { SKJERM_TEST_HOOKS?: boolean };
+    afterEach(() => {
+      delete scope.SKJERM_TEST_HOOKS;
+    });
+
+    /** A frame stream the test feeds one frame at a time. */
+    function feed() {
+      let controller!: ReadableStreamDefaultController<Frame>;
+      const readable = new ReadableStream<Frame>({
+        start: (c) => {
+          controller = c;
+        },
+      });
+      return {
+        readable,
+        push: (bytes: Uint8Array) => controller.enqueue({ data: new Uint8Array(bytes).buffer }),
+      };
+    }
+
+    it('does not understand the request without test hooks', async () => {
+      const replies: E2eeWorkerReply[] = [];
+      const worker = new E2eeWorker({ postMessage: (reply) => replies.push(reply) });
+      await worker.handleMessage({ type: 'sample-plaintext', requestId: 1, count: 1 });
+      expect(replies.map((r) => r.type)).toEqual(['error']);
+      await expect(workerOverChannel().client.samplePlaintext(1)).rejects.toMatchObject({
+        code: 'unsupported',
+      });
+    });
+
+    it('sends back the next frames of each sender as they were before encryption', async () => {
+      scope.SKJERM_TEST_HOOKS = true;
+      const { worker, client } = workerOverChannel();
+      client.apply([{ type: 'setSenderKey', kid: makeKid(1, 0), key: randomBaseKey() }]);
+      await client.getStats();
+      const senders = [feed(), feed()] as const;
+      const sent: Frame[] = [];
+      for (const sender of senders) {
+        worker.attachTransformer({
+          readable: sender.readable,
+          writable: frameSink(sent),
+          options: { direction: 'send', codec: 'opus', participantId: 'ana' },
+        });
+      }
+      const receive = feed();
+      worker.attachTransformer({
+        readable: receive.readable,
+        writable: frameSink([]),
+        options: { direction: 'receive', codec: 'opus', participantId: 'bo' },
+      });
+      const sampling = client.samplePlaintext(1);
+      // Answered after the sample request arrived: the frames below are the next ones.
+      await client.getStats();
+      const plain = [randomBytes(40), randomBytes(41)];
+      receive.push(randomBytes(30));
+      senders[0].push(plain[0] as Uint8Array);
+      senders[1].push(plain[1] as Uint8Array);
+      const frames = await sampling;
+      expect(frames.map((f) => Buffer.from(f).toString('hex')).sort()).toEqual(
+        plain.map((p) => Buffer.from(p).toString('hex')).sort(),
+      );
+      await until(() => sent.length === 2);
+      // What left the worker is the ciphertext, not the sampled bytes.
+      expect(sent.map((f) => f.data.byteLength).sort()).toEqual([40 + 4 + 16, 41 + 4 + 16]);
+      client.dispose();
+    });
+  });
 });

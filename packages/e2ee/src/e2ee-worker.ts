@@ -8,6 +8,7 @@ import type {
   E2eeWorkerReply,
   E2eeWorkerRequest,
 } from './messages.ts';
+import { isSamplePlaintextMessage, PlaintextSampler } from './plaintext-sampler.ts';
 import { SerialQueue } from './serial-queue.ts';
 
 /** What RTCTransformEvent.transformer (an RTCRtpScriptTransformer) offers the worker. */
@@ -63,14 +64,26 @@ export class E2eeWorker {
   readonly stats = new FrameStats();
   readonly #post: (reply: E2eeWorkerReply) => void;
   readonly #queue = new SerialQueue();
+  /** Test bundles only (test-hooks.d.ts): copies of plaintext frames for browser tests. */
+  readonly #sampler: PlaintextSampler | undefined;
 
   constructor(options: E2eeWorkerOptions) {
     this.keys = new MediaKeys(options);
     this.#post = options.postMessage;
+    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS) {
+      this.#sampler = new PlaintextSampler();
+    }
   }
 
   /** Handles one message from the main thread; never throws (errors are posted back). */
   handleMessage(message: unknown): Promise<void> {
+    if (
+      typeof SKJERM_TEST_HOOKS !== 'undefined' &&
+      SKJERM_TEST_HOOKS &&
+      isSamplePlaintextMessage(message)
+    ) {
+      return this.#sampler?.answer(message, this.#post) ?? Promise.resolve();
+    }
     if (!isRequest(message)) {
       this.#error('ignored a message that is not an E2EE worker request');
       return Promise.resolve();
@@ -105,12 +118,24 @@ export class E2eeWorker {
       this.#error('transform options must be { direction, codec: vp8|opus, participantId }');
       return;
     }
-    const cryptor = new FrameCryptor({ ...options, keys: this.keys, stats: this.stats });
-    cryptor.run(transformer.readable, transformer.writable).catch((error: unknown) => {
-      this.#error(
-        `${options.direction} transform ended: ${error instanceof Error ? error.message : 'error'}`,
-      );
+    const tap =
+      typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS && options.direction === 'send'
+        ? this.#sampler?.attach()
+        : undefined;
+    const cryptor = new FrameCryptor({
+      ...options,
+      keys: this.keys,
+      stats: this.stats,
+      onPlaintext: tap?.observe,
     });
+    cryptor
+      .run(transformer.readable, transformer.writable)
+      .catch((error: unknown) => {
+        this.#error(
+          `${options.direction} transform ended: ${error instanceof Error ? error.message : 'error'}`,
+        );
+      })
+      .finally(() => tap?.detach());
   }
 
   getStats(): E2eeStats {

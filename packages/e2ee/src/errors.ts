@@ -31,6 +31,8 @@ export const E2EE_ERROR_CODES = [
   'unsupported-browser',
   // The API was called out of order or with a value outside its domain.
   'invalid-argument',
+  // A test-only API called in a bundle built without test hooks (see test-hooks.d.ts).
+  'unsupported',
 ] as const;
 
 export type E2eeErrorCode = (typeof E2EE_ERROR_CODES)[number];

@@ -17,6 +17,11 @@ export interface FrameCryptorOptions extends E2eeTransformOptions {
   readonly keys: MediaKeys;
   /** Counters to add to; the worker shares one across its cryptors. */
   readonly stats?: FrameStats | undefined;
+  /**
+   * TEST ONLY: sees each send frame just before it is encrypted (plaintext-sampler.ts). Called
+   * only in bundles built with test hooks (test-hooks.d.ts); ignored everywhere else.
+   */
+  readonly onPlaintext?: ((plaintext: Uint8Array) => void) | undefined;
 }
 
 function wholeArrayBuffer(bytes: Uint8Array<ArrayBuffer>): ArrayBuffer {
@@ -40,6 +45,7 @@ export class FrameCryptor {
   readonly participantId: string;
   readonly stats: FrameStats;
   readonly #keys: MediaKeys;
+  readonly #onPlaintext: ((plaintext: Uint8Array) => void) | undefined;
 
   constructor(options: FrameCryptorOptions) {
     this.direction = options.direction;
@@ -47,6 +53,7 @@ export class FrameCryptor {
     this.participantId = options.participantId;
     this.stats = options.stats ?? new FrameStats();
     this.#keys = options.keys;
+    this.#onPlaintext = options.onPlaintext;
   }
 
   /** Pipes `readable` through the cryptor into `writable`; settles when the streams end. */
@@ -76,6 +83,8 @@ export class FrameCryptor {
           this.stats.drop('no-key');
           return undefined;
         }
+        if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS)
+          this.#onPlaintext?.(data);
         frame.data = wholeArrayBuffer(await this.#keys.encrypt(codec, data));
         this.stats.framesEncrypted += 1;
       } else {

@@ -109,4 +109,22 @@ export interface ErrorReply {
   readonly message: string;
 }
 
-export type E2eeWorkerReply = StatsReply | ErrorReply;
+/**
+ * TEST ONLY (SKJERM_TEST_HOOKS, see test-hooks.d.ts): asks for copies of the next `count`
+ * frames each current send transform encrypts, taken before encryption. Bundles built without
+ * test hooks neither send nor understand it.
+ */
+export interface SamplePlaintextMessage {
+  readonly type: 'sample-plaintext';
+  readonly requestId: number;
+  readonly count: number;
+}
+
+/** TEST ONLY: the answer to SamplePlaintextMessage. */
+export interface PlaintextSampleReply {
+  readonly type: 'plaintext-sample';
+  readonly requestId: number;
+  readonly frames: readonly Uint8Array[];
+}
+
+export type E2eeWorkerReply = StatsReply | ErrorReply | PlaintextSampleReply;

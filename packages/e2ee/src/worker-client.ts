@@ -1,4 +1,12 @@
-import type { E2eeStats, E2eeWorkerReply, GetStatsMessage, KeyUpdate } from './messages.ts';
+import { E2eeError } from './errors.ts';
+import type {
+  E2eeStats,
+  E2eeWorkerReply,
+  GetStatsMessage,
+  KeyUpdate,
+  SamplePlaintextMessage,
+} from './messages.ts';
+import { MAX_PLAINTEXT_SAMPLE } from './plaintext-sampler.ts';
 
 /** The transform worker as seen from the main thread (a Worker, or a fake in tests). */
 export interface WorkerPort {
@@ -7,14 +15,17 @@ export interface WorkerPort {
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
 }
 
+/** Replies that answer a request, matched to it by requestId. */
+type RequestReply = Exclude<E2eeWorkerReply, { type: 'error' }>;
+
 /**
- * Main-thread side of the worker protocol: forwards KeyManager updates and matches stats
- * replies to requests by id. Worker 'error' replies go to `onError` (they never hold keys).
+ * Main-thread side of the worker protocol: forwards KeyManager updates and matches replies to
+ * requests by id. Worker 'error' replies go to `onError` (they never hold keys).
  */
 export class E2eeWorkerClient {
   onError: ((message: string) => void) | undefined;
   readonly #port: WorkerPort;
-  readonly #pending = new Map<number, (stats: E2eeStats) => void>();
+  readonly #pending = new Map<number, (reply: RequestReply) => void>();
   #nextRequestId = 1;
   readonly #listener = (event: MessageEvent) => this.#onReply(event.data as E2eeWorkerReply);
 
@@ -39,19 +50,48 @@ export class E2eeWorkerClient {
     }
   }
 
-  getStats(timeoutMs = 5000): Promise<E2eeStats> {
-    const requestId = this.#nextRequestId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(requestId);
-        reject(new Error(`the E2EE worker did not answer stats request ${requestId}`));
-      }, timeoutMs);
-      this.#pending.set(requestId, (stats) => {
-        clearTimeout(timer);
-        resolve(stats);
-      });
-      this.#port.postMessage({ type: 'getStats', requestId } satisfies GetStatsMessage);
-    });
+  async getStats(timeoutMs = 5000): Promise<E2eeStats> {
+    const reply = await this.#request(
+      'stats request',
+      timeoutMs,
+      (requestId) =>
+        ({
+          type: 'getStats',
+          requestId,
+        }) satisfies GetStatsMessage,
+    );
+    if (reply.type !== 'stats')
+      throw new Error('the E2EE worker answered stats with another reply');
+    return reply.stats;
+  }
+
+  /**
+   * TEST ONLY: copies of the next `count` frames each current sender encrypts, taken before
+   * encryption (plaintext-sampler.ts). Only bundles built with test hooks have it; elsewhere it
+   * rejects with E2eeError('unsupported').
+   */
+  async samplePlaintext(count: number, timeoutMs = 10_000): Promise<Uint8Array[]> {
+    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS) {
+      if (!Number.isInteger(count) || count < 1 || count > MAX_PLAINTEXT_SAMPLE) {
+        throw new E2eeError(
+          'invalid-argument',
+          `a plaintext sample is 1 to ${MAX_PLAINTEXT_SAMPLE} frames per sender`,
+        );
+      }
+      const reply = await this.#request(
+        'plaintext sample',
+        timeoutMs,
+        (requestId) =>
+          ({
+            type: 'sample-plaintext',
+            requestId,
+            count,
+          }) satisfies SamplePlaintextMessage,
+      );
+      if (reply.type !== 'plaintext-sample') throw new Error('the E2EE worker answered wrongly');
+      return [...reply.frames];
+    }
+    throw new E2eeError('unsupported', 'plaintext sampling exists only in test bundles');
   }
 
   dispose(): void {
@@ -59,13 +99,32 @@ export class E2eeWorkerClient {
     this.#pending.clear();
   }
 
+  #request(
+    what: string,
+    timeoutMs: number,
+    message: (requestId: number) => unknown,
+  ): Promise<RequestReply> {
+    const requestId = this.#nextRequestId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(requestId);
+        reject(new Error(`the E2EE worker did not answer ${what} ${requestId}`));
+      }, timeoutMs);
+      this.#pending.set(requestId, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      this.#port.postMessage(message(requestId));
+    });
+  }
+
   #onReply(reply: E2eeWorkerReply): void {
-    if (reply.type === 'stats') {
-      const resolve = this.#pending.get(reply.requestId);
-      this.#pending.delete(reply.requestId);
-      resolve?.(reply.stats);
-    } else if (reply.type === 'error') {
+    if (reply.type === 'error') {
       this.onError?.(reply.message);
+      return;
     }
+    const resolve = this.#pending.get(reply.requestId);
+    this.#pending.delete(reply.requestId);
+    resolve?.(reply);
   }
 }

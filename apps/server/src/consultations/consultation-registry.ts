@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { RequestError } from '../lib/request-error.ts';
+import type { FrameTapListener } from '../media/frame-tap.ts';
 import { MediaRoom, type MediaRoomOptions } from '../media/media-room.ts';
 import type { MediaCensus } from '../metrics/metrics.ts';
 import type { BookingStore } from './booking.ts';
@@ -14,17 +15,25 @@ export class ConsultationRegistry implements MediaCensus {
   readonly store: BookingStore;
   readonly #live = new Map<string, Consultation>();
   readonly #opening = new Map<string, Promise<Consultation>>();
-  readonly #mediaOptions: MediaRoomOptions;
+  readonly #mediaOptions: Omit<MediaRoomOptions, 'frameTap'>;
   readonly #log: Logger;
+  readonly #frameTap: FrameTapListener | undefined;
   /** Hook for rejected producers (audit, metrics). */
   onProducerRejected:
     | ((consultation: Consultation, participantId: string, reason: string) => void)
     | undefined;
 
-  constructor(store: BookingStore, mediaOptions: MediaRoomOptions, log: Logger) {
+  /** `frameTap`: TEST ONLY, every frame forwarded in every room (see media/frame-tap.ts). */
+  constructor(
+    store: BookingStore,
+    mediaOptions: Omit<MediaRoomOptions, 'frameTap'>,
+    log: Logger,
+    frameTap?: FrameTapListener,
+  ) {
     this.store = store;
     this.#mediaOptions = mediaOptions;
     this.#log = log;
+    this.#frameTap = frameTap;
   }
 
   get(id: string): Consultation | undefined {
@@ -52,9 +61,11 @@ export class ConsultationRegistry implements MediaCensus {
   async #create(id: string): Promise<Consultation> {
     const booking = this.store.get(id);
     if (!booking) throw new RequestError('not-found', 'no such consultation');
+    const frameTap = this.#frameTap;
     const media = await MediaRoom.create({
       ...this.#mediaOptions,
       log: this.#log.child({ consultationId: id }),
+      ...(frameTap ? { frameTap: (frame) => frameTap({ consultationId: id, ...frame }) } : {}),
     });
     const consultation = new Consultation(booking, this.store.clinicians(id), media);
     media.on('producerrejected', (_producerId, participantId, verdict) =>

@@ -220,6 +220,13 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     this.#rosterChanged();
   }
 
+  /** A participant paused or resumed its own producer; the roster shows it to everyone. */
+  async setProducerPaused(participantId: string, producerId: string, paused: boolean) {
+    if (await this.media.setProducerPaused(participantId, producerId, paused)) {
+      this.#rosterChanged();
+    }
+  }
+
   /** Ends the consultation: everyone told, every transport closed, nobody may come back. */
   end(hostId: string): void {
     this.#requireHost(hostId);

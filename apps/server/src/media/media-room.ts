@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { RequestError } from '../lib/request-error.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
 import { routerMediaCodecs } from './codecs.ts';
+import { FrameTap, type RoomFrameTapListener } from './frame-tap.ts';
 import { type GuardVerdict, SFrameGuard, type SFrameGuardOptions } from './sframe-guard.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
@@ -22,6 +23,8 @@ export interface MediaRoomOptions {
   guard: SFrameGuardOptions;
   /** Loopback or node address for PlainTransports; undefined = plain RTP refused. */
   plainRtpIp: string | undefined;
+  /** TEST ONLY (frame-tap.ts): every frame forwarded. Absent, no producer is tapped. */
+  frameTap?: RoomFrameTapListener | undefined;
 }
 
 export type MediaRoomEvents = {
@@ -45,6 +48,7 @@ interface ProducerEntry {
   participantId: string;
   producer: mediasoupTypes.Producer;
   guard: SFrameGuard | undefined;
+  frameTap: FrameTap | undefined;
   ready: boolean;
 }
 
@@ -256,11 +260,18 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     }
     const producer = await transport.produce({ kind, rtpParameters, appData: { participantId } });
     this.#keepOnlyIfPresent(participantId, producer);
-    const entry: ProducerEntry = { participantId, producer, guard: undefined, ready: false };
+    const entry: ProducerEntry = {
+      participantId,
+      producer,
+      guard: undefined,
+      frameTap: undefined,
+      ready: false,
+    };
     this.#producers.set(producer.id, entry);
     producer.observer.once('close', () => {
       this.#producers.delete(producer.id);
       entry.guard?.close();
+      entry.frameTap?.close();
     });
     try {
       entry.guard = await SFrameGuard.start(
@@ -277,6 +288,16 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
           onViolation: (verdict) => this.#reject(entry, verdict),
         },
       );
+      const { frameTap } = this.#options;
+      if (frameTap) {
+        entry.frameTap = await FrameTap.start(
+          this.#tap,
+          this.#router,
+          producer,
+          participantId,
+          frameTap,
+        );
+      }
     } catch (error) {
       producer.close();
       throw error;
@@ -295,9 +316,20 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     entry.guard?.setKids(kids);
   }
 
-  async setProducerPaused(participantId: string, producerId: string, paused: boolean) {
-    const { producer } = this.#ownProducer(participantId, producerId);
+  /**
+   * The participant paused or resumed its own producer. Returns whether that changed what
+   * others see: a ready producer's paused state (the roster shows it).
+   */
+  async setProducerPaused(
+    participantId: string,
+    producerId: string,
+    paused: boolean,
+  ): Promise<boolean> {
+    const entry = this.#ownProducer(participantId, producerId);
+    const { producer } = entry;
+    if (producer.paused === paused) return false;
     await (paused ? producer.pause() : producer.resume());
+    return entry.ready;
   }
 
   closeProducer(participantId: string, producerId: string): void {

@@ -1,7 +1,8 @@
 /**
  * Just enough RTP (RFC 3550) and VP8 payload descriptor (RFC 7741 §4.2) parsing for the
  * SFrame check: find where a packet's payload starts and whether it begins a frame. Runs only
- * on sampled packets (see sframe-guard.ts), never on the forwarding path.
+ * on sampled packets (see sframe-guard.ts), never on the forwarding path; the test-only frame
+ * tap (frame-tap.ts) also puts frames back together with it.
  */
 
 /** The payload of an RTP packet (CSRCs, header extension and padding removed). */
@@ -21,11 +22,31 @@ export function rtpPayload(packet: Uint8Array): Uint8Array | undefined {
   return packet.subarray(offset, end);
 }
 
+/** The RTP header fields that put a frame's packets together (RFC 3550 §5.1). */
+export interface RtpFrameFields {
+  sequenceNumber: number;
+  timestamp: number;
+  /** For video, set on the last packet of a frame (RFC 3551 §4.1, RFC 7741 §4.1). */
+  marker: boolean;
+}
+
+export function rtpFrameFields(packet: Uint8Array): RtpFrameFields | undefined {
+  if (packet.length < 12 || (packet[0] as number) >> 6 !== 2) return undefined;
+  const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  return {
+    sequenceNumber: view.getUint16(2),
+    timestamp: view.getUint32(4),
+    marker: (view.getUint8(1) & 0x80) !== 0,
+  };
+}
+
 /**
- * For a VP8 RTP payload: the bytes after the payload descriptor when this packet starts a
- * frame (S bit set, partition index 0), else undefined (a continuation packet).
+ * A VP8 RTP payload split at the end of its payload descriptor: the frame bytes it carries,
+ * and whether they begin a frame (S bit set, partition index 0).
  */
-export function vp8FrameStart(payload: Uint8Array): Uint8Array | undefined {
+export function vp8PayloadParts(
+  payload: Uint8Array,
+): { startsFrame: boolean; data: Uint8Array } | undefined {
   const first = payload[0];
   if (first === undefined) return undefined;
   const startOfPartition = (first & 0x10) !== 0;
@@ -42,6 +63,15 @@ export function vp8FrameStart(payload: Uint8Array): Uint8Array | undefined {
     if (extension & 0x40) offset++;
     if (extension & 0x30) offset++;
   }
-  if (!startOfPartition || partitionIndex !== 0 || offset >= payload.length) return undefined;
-  return payload.subarray(offset);
+  if (offset > payload.length) return undefined;
+  return { startsFrame: startOfPartition && partitionIndex === 0, data: payload.subarray(offset) };
+}
+
+/**
+ * For a VP8 RTP payload: the bytes after the payload descriptor when this packet starts a
+ * frame (S bit set, partition index 0), else undefined (a continuation packet).
+ */
+export function vp8FrameStart(payload: Uint8Array): Uint8Array | undefined {
+  const parts = vp8PayloadParts(payload);
+  return parts?.startsFrame && parts.data.length > 0 ? parts.data : undefined;
 }

@@ -336,7 +336,7 @@ export const handlers: HandlerTable = {
 
   createTransport: {
     states: ['joined'],
-    async handle(session, { direction, type }, { plainRtp }) {
+    async handle(session, { direction, type }, { plainRtp, turn }) {
       const { consultation, participantId } = joined(session);
       const kind = type ?? 'webrtc';
       if (kind === 'plain' && !plainRtp) {
@@ -353,6 +353,7 @@ export const handlers: HandlerTable = {
         iceParameters: webrtc.iceParameters as unknown as Record<string, unknown>,
         iceCandidates: webrtc.iceCandidates as unknown as Record<string, unknown>[],
         dtlsParameters: webrtc.dtlsParameters as unknown as Record<string, unknown>,
+        iceServers: turn.iceServers(session.id),
       };
     },
   },
@@ -422,7 +423,7 @@ export const handlers: HandlerTable = {
     states: ['joined'],
     async handle(session, { producerId, paused }) {
       const { consultation, participantId } = joined(session);
-      await consultation.media.setProducerPaused(participantId, producerId, paused);
+      await consultation.setProducerPaused(participantId, producerId, paused);
       return {};
     },
   },

@@ -205,6 +205,15 @@ export class SessionKeys extends TypedEmitter<SessionKeysEvents> {
     return this.#worker.getStats();
   }
 
+  /** TEST ONLY: plaintext frames before encryption (see SkjermClient.samplePlaintextFrames). */
+  async samplePlaintextFrames(count: number): Promise<Uint8Array[]> {
+    try {
+      return await this.#worker.samplePlaintext(count);
+    } catch (error) {
+      throw toClientError(error, 'e2ee-failed', 'sampling plaintext frames');
+    }
+  }
+
   /** Wipes keys; the worker itself belongs to the caller. */
   dispose(): void {
     if (this.#disposed) return;

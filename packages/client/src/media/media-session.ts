@@ -14,11 +14,12 @@ import {
   type InboundStats,
   type OutboundStats,
 } from './media-stats.ts';
+import { Publisher } from './publisher.ts';
 import {
   CODEC_OF_KIND,
   type LocalTrack,
-  MIME_OF_KIND,
-  Published,
+  type MediaKind,
+  type MuteSource,
   type RemoteTrack,
 } from './tracks.ts';
 import { createTransport, type MediaSignaling } from './transport.ts';
@@ -35,6 +36,7 @@ export interface MediaSessionOptions {
   readonly kids: () => number[];
   /** A mediasoup-client handler other than the detected one (tests: FakeHandler). */
   readonly handlerFactory?: types.HandlerFactory | undefined;
+  readonly iceTransportPolicy?: 'all' | 'relay' | undefined;
 }
 
 export type MediaSessionEvents = {
@@ -42,22 +44,25 @@ export type MediaSessionEvents = {
   trackended: [remote: RemoteTrack];
   /** The server closed one of our producers: 'not-e2ee' means its frames failed the check. */
   localtrackclosed: [local: LocalTrack, reason: string];
+  /** A local track was muted or unmuted (only on a change of state). */
+  localmute: [local: LocalTrack, muted: boolean, by: MuteSource];
   connectionstate: [direction: 'send' | 'recv', state: string];
   listenererror: [event: string, error: unknown];
 };
 
 /**
  * One joined participant's media: the mediasoup-client Device, a send and a receive transport,
- * and every producer and consumer, each with the E2EE transform attached when its RTCRtpSender
- * or RTCRtpReceiver is created, before a frame exists (senders), and before the server resumes
- * the consumer (receivers). Operations run one at a time (produce, consume, KID announcements,
- * reset), so a rotation's announcement never races a producer being created.
+ * the published tracks (Publisher) and every consumer, each with the E2EE transform attached
+ * when its RTCRtpSender or RTCRtpReceiver is created, before a frame exists (senders), and
+ * before the server resumes the consumer (receivers). Operations run one at a time (produce,
+ * consume, KID announcements, mutes, reset), so a rotation's announcement never races a
+ * producer being created.
  */
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly #options: MediaSessionOptions;
   readonly #device: Device;
   readonly #queue = new SerialQueue();
-  readonly #published: Published[] = [];
+  readonly #publisher: Publisher;
   readonly #consumers = new Map<string, { consumer: types.Consumer; remote: RemoteTrack }>();
   readonly #meter = new BitrateMeter();
   #send: types.Transport | undefined;
@@ -69,6 +74,13 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.#options = options;
     this.#device = new Device(
       options.handlerFactory ? { handlerFactory: options.handlerFactory } : {},
+    );
+    this.#publisher = new Publisher({ ...options, device: this.#device });
+    this.#publisher.on('localtrackclosed', (local, reason) =>
+      this.safeEmit('localtrackclosed', local, reason),
+    );
+    this.#publisher.on('localmute', (local, muted, by) =>
+      this.safeEmit('localmute', local, muted, by),
     );
   }
 
@@ -84,25 +96,21 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   /** Sends `track` (camera: VP8, microphone: Opus) through the encrypting transform. */
   publish(track: MediaStreamTrack): Promise<LocalTrack> {
-    return this.#run(`publishing ${track.kind}`, async () => {
-      const published = new Published(track);
-      await this.#produce(published);
-      this.#published.push(published);
-      return published;
-    });
+    return this.#run(`publishing ${track.kind}`, () => this.#publisher.publish(track));
   }
 
   unpublish(local: LocalTrack): Promise<void> {
-    return this.#run('unpublishing', async () => {
-      const index = this.#published.indexOf(local as Published);
-      const published = this.#published[index];
-      if (published === undefined) return;
-      this.#published.splice(index, 1);
-      const producerId = published.producer?.id;
-      published.producer?.close();
-      if (producerId !== undefined)
-        await this.#options.signaling.request('closeProducer', { producerId });
-    });
+    return this.#run('unpublishing', () => this.#publisher.unpublish(local));
+  }
+
+  /** Mutes or unmutes a published track, here and on the server (see Publisher). */
+  setMuted(local: LocalTrack, muted: boolean): Promise<void> {
+    return this.#run(muted ? 'muting' : 'unmuting', () => this.#publisher.setMuted(local, muted));
+  }
+
+  /** A host paused our producers of `kind` on the server: our tracks follow. */
+  mutedByHost(kind: MediaKind): Promise<void> {
+    return this.#run('muted by a host', () => this.#publisher.mutedByHost(kind));
   }
 
   /** Receives another participant's producer; resumes it once the decrypting transform is on. */
@@ -162,24 +170,12 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   /** The server closed one of our producers. */
   producerClosed(producerId: string, reason: string): void {
-    const published = this.#published.find((p) => p.producer?.id === producerId);
-    if (published === undefined) return;
-    published.producer?.close();
-    published.producer = undefined;
-    if (reason !== 'media-reset') this.safeEmit('localtrackclosed', published, reason);
+    this.#publisher.producerClosed(producerId, reason);
   }
 
   /** Tells the server the KIDs every producer may use from now on. */
   announceKids(kids: readonly number[]): Promise<void> {
-    return this.#run('announcing KIDs', async () => {
-      for (const { producer } of this.#published) {
-        if (producer === undefined || producer.closed) continue;
-        await this.#options.signaling.request('announceKids', {
-          producerId: producer.id,
-          kids: [...kids],
-        });
-      }
-    });
+    return this.#run('announcing KIDs', () => this.#publisher.announceKids(kids));
   }
 
   /**
@@ -191,7 +187,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     return this.#run('recovering from a media reset', async () => {
       this.#closeTransports();
       await this.#createTransports();
-      for (const published of this.#published) await this.#produce(published);
+      await this.#publisher.reproduce();
     });
   }
 
@@ -211,7 +207,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   getStats(): Promise<{ outbound: OutboundStats[]; inbound: InboundStats[] }> {
-    return collectStats(this.#published, [...this.#consumers.values()], this.#meter);
+    return collectStats(this.#publisher.published, [...this.#consumers.values()], this.#meter);
   }
 
   get remoteTracks(): RemoteTrack[] {
@@ -219,7 +215,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   get localTracks(): LocalTrack[] {
-    return [...this.#published];
+    return this.#publisher.tracks;
   }
 
   /** Closes transports (and so every producer and consumer); published tracks keep running. */
@@ -227,59 +223,33 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#closeTransports();
-    this.#published.length = 0;
+    this.#publisher.clear();
   }
 
   #isConsuming(producerId: string): boolean {
     return [...this.#consumers.values()].some(({ remote }) => remote.producerId === producerId);
   }
 
-  async #produce(published: Published): Promise<void> {
-    const transport = this.#send;
-    if (transport === undefined) throw new SkjermClientError('invalid-state', 'no send transport');
-    const codec = this.#device.sendRtpCapabilities.codecs?.find(
-      (c) => c.mimeType.toLowerCase() === MIME_OF_KIND[published.kind],
-    );
-    if (codec === undefined) {
-      throw new SkjermClientError(
-        'media-failed',
-        `this browser cannot send ${MIME_OF_KIND[published.kind]}`,
-      );
-    }
-    const { worker, environment, participantId } = this.#options;
-    published.producer = await transport.produce({
-      track: published.track,
-      codec,
-      // The app owns its tracks: they survive unpublish and media resets.
-      stopTracks: false,
-      onRtpSender: (sender) =>
-        attachE2eeTransform(
-          sender,
-          worker,
-          { direction: 'send', codec: CODEC_OF_KIND[published.kind], participantId },
-          environment,
-        ),
-    });
-  }
-
   async #createTransports(): Promise<void> {
-    const { signaling, transformApi, kids } = this.#options;
+    const { signaling, transformApi, kids, iceTransportPolicy } = this.#options;
     const wiring = {
       device: this.#device,
       signaling,
       rtcConfiguration: peerConnectionSettings(transformApi),
+      iceTransportPolicy,
       kids,
       onConnectionState: (direction: 'send' | 'recv', state: string) =>
         this.safeEmit('connectionstate', direction, state),
     };
     this.#send = await createTransport('send', wiring);
+    this.#publisher.useTransport(this.#send);
     this.#recv = await createTransport('recv', wiring);
   }
 
   #closeTransports(): void {
     for (const { remote } of this.#consumers.values()) this.safeEmit('trackended', remote);
     this.#consumers.clear();
-    for (const published of this.#published) published.producer = undefined;
+    this.#publisher.dropTransport();
     this.#send?.close();
     this.#recv?.close();
     this.#send = undefined;

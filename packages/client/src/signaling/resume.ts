@@ -3,11 +3,12 @@ import { SkjermClientError } from '../errors.ts';
 import { SignalingConnection, type SignalingConnectionOptions } from './signaling-connection.ts';
 
 /**
- * How long a dropped session may take to come back. The server keeps a dropped session's
- * place for 3.5 s (apps/server signaling/session.ts, RESUME_GRACE_MS); the client stops
- * trying a little before that, since the last attempt's hello must still arrive in time.
+ * How long a dropped session may take to come back. The server keeps the place of a session
+ * whose connection dropped for 9 s (apps/server signaling/session.ts,
+ * RESUME_GRACE_AFTER_DROP_MS); the client stops trying a little before that, since the last
+ * attempt's hello must still arrive in time.
  */
-export const RESUME_WINDOW_MS = 3000;
+export const RESUME_WINDOW_MS = 8_500;
 const RETRY_DELAY_MS = 250;
 
 /** Close codes of a connection ended on purpose (RFC 6455 §7.4.1): nothing to resume. */
