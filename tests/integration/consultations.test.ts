@@ -401,6 +401,46 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
     ).toBe(false);
   });
 
+  it('delivers what a dropped connection missed (a key envelope) once it resumes, after the hello answer', async () => {
+    const booking = await book(server, issuer, people.clinician);
+    const doctor = await client('clinician');
+    const doctorJoined = await enterAsClinician(doctor, booking.consultation.id);
+    const first = await SignalingClient.connect(server.url);
+    clients.push(first);
+    const hello = await first.request('hello', {
+      protocolVersion: 1,
+      token: await issuer.token(people.patient),
+    });
+    await arrive(first, inviteSecret(booking));
+    const joined = await admit(doctor, first, people.patient.name);
+    await doctor.until('rosterChanged', ({ roster }) => roster.length === 2);
+
+    first.socket.terminate();
+    // Let the server notice the drop (on loopback, well within this).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // While the patient is away, the doctor's key (rotated, say) is sealed to her.
+    const envelope = { sealed: 'while-you-were-away' };
+    await doctor.request('relayKeys', { envelopes: [{ to: joined.participantId, envelope }] });
+
+    const again = await SignalingClient.connect(server.url);
+    clients.push(again);
+    await again.request('hello', {
+      protocolVersion: 1,
+      token: await issuer.token(people.patient),
+      resume: hello.resumeToken,
+    });
+    const missed = await again.waitFor('keyEnvelope');
+    expect(missed).toEqual({ from: doctorJoined.participantId, envelope });
+    await again.waitFor('rosterChanged');
+    // Everything came after the hello answer, the key envelope before the fresh roster.
+    const names = again.frames.map((text) => {
+      const frame = JSON.parse(text) as { notification?: string };
+      return frame.notification ?? 'response';
+    });
+    expect(names[0]).toBe('response');
+    expect(names.indexOf('keyEnvelope')).toBeLessThan(names.indexOf('rosterChanged'));
+  });
+
   it('ending closes every transport and the router, tells everyone, and nobody can return', async () => {
     const booking = await book(server, issuer, people.clinician, {
       mode: 'group',

@@ -1,6 +1,7 @@
 import type { SkjermServer } from '@skjerm/server';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RESUME_GRACE_AFTER_DROP_MS } from '../../apps/server/src/signaling/session.ts';
 import {
   admit,
   arrive,
@@ -214,9 +215,9 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
       }),
     );
     patient.socket.terminate();
-    await new Promise((resolve) => setTimeout(resolve, 4500)); // past the resume grace
+    await new Promise((resolve) => setTimeout(resolve, RESUME_GRACE_AFTER_DROP_MS + 500));
     expect(server.consultations.get(booking.consultation.id)?.waitingList()).toEqual([]);
-  });
+  }, 20_000);
 
   it('puts all WebRTC media of a worker on its one fixed UDP and TCP port', async () => {
     const { a } = await consultation({ alone: true });

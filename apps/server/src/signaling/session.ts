@@ -4,6 +4,7 @@ import {
   errorResponse,
   type JoinedResult,
   type NotificationData,
+  type NotificationFrame,
   type NotificationName,
   notificationFrame,
   type ParsedRequest,
@@ -19,6 +20,7 @@ import type { Consultation, ParticipantChannel } from '../consultations/consulta
 import type { ConsultationRegistry } from '../consultations/consultation-registry.ts';
 import { RequestError } from '../lib/request-error.ts';
 import type { ServerMetrics } from '../metrics/metrics.ts';
+import type { TurnCredentials } from '../turn/turn-credentials.ts';
 import type { Authenticator } from './authenticator.ts';
 import { handlers } from './handlers.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -38,6 +40,8 @@ export interface SessionContext {
   metrics: ServerMetrics;
   log: Logger;
   plainRtp: boolean;
+  /** ICE servers (TURN relays with fresh credentials) for each WebRTC transport. */
+  turn: TurnCredentials;
   messagesPerSecond: number;
   /** Sessions whose connection dropped, by resume token, until their grace period ends. */
   suspended: Map<string, SignalingSession>;
@@ -51,12 +55,21 @@ const CLOSE_GOING_AWAY = 1001;
 const HELLO_TIMEOUT_MS = 15_000;
 
 /**
- * Ping interval. A connection that misses one pong is dropped at the next ping (at most two
- * intervals after the network died); its session then waits RESUME_GRACE_MS for the client
- * to reconnect and resume before leaving. Together: off the roster within 10 s.
+ * A participant whose network died leaves the roster within OFF_ROSTER_WITHIN_MS of it, yet a
+ * client that was offline for a few seconds (a train tunnel, a Wi-Fi hand-over) gets its place
+ * back. How long a dropped session waits depends on how its death was noticed:
+ *
+ * - The connection closed without a closing handshake (a reset, a proxy cutting it): that is
+ *   the moment of death, so the session may wait almost the whole allowance.
+ * - No pong came: the network died up to two ping intervals earlier (a connection that misses
+ *   one pong is dropped at the next ping), so the session waits only what is left.
  */
 const HEARTBEAT_MS = 3_000;
-const RESUME_GRACE_MS = 3_500;
+/** A call's notifications in a few seconds are dozens; past this, something else is wrong. */
+const MAX_HELD_NOTIFICATIONS = 1_000;
+const OFF_ROSTER_WITHIN_MS = 10_000;
+export const RESUME_GRACE_AFTER_DROP_MS = OFF_ROSTER_WITHIN_MS - 1_000;
+export const RESUME_GRACE_AFTER_MISSED_PONG_MS = OFF_ROSTER_WITHIN_MS - 2 * HEARTBEAT_MS - 500;
 
 /** Close codes of a client that left on purpose (RFC 6455): no resume is waited for. */
 const DELIBERATE_CLOSE_CODES = new Set([1000, 1001]);
@@ -82,8 +95,16 @@ export class SignalingSession implements ParticipantChannel {
   #queue: Promise<void> = Promise.resolve();
   readonly #helloTimer: NodeJS.Timeout;
   readonly #heartbeat: NodeJS.Timeout;
+  /** The heartbeat, not the network, ended the connection (see RESUME_GRACE_AFTER_DROP_MS). */
+  #missedPong = false;
   #alive = true;
   #graceTimer: NodeJS.Timeout | undefined;
+  /**
+   * Notifications kept for the client instead of sent: while the connection is down (so the
+   * key envelopes and new producers of those seconds are not lost), and on the connection
+   * that resumes until its hello answer is out (a client listens for notifications only then).
+   */
+  #held: NotificationFrame[] | undefined;
 
   constructor(socket: WebSocket, context: SessionContext) {
     this.#socket = socket;
@@ -104,6 +125,7 @@ export class SignalingSession implements ParticipantChannel {
     this.#heartbeat = setInterval(() => {
       if (!this.#alive) {
         this.#log.info('no pong: dropping the connection');
+        this.#missedPong = true;
         socket.terminate();
         return;
       }
@@ -164,6 +186,13 @@ export class SignalingSession implements ParticipantChannel {
     const before = previous.#identity;
     if (!consultation || !identity || !before || this.closed) return undefined;
     if (identity.issuer !== before.issuer || identity.subject !== before.subject) return undefined;
+    // What the old connection missed goes out after this one's hello answer, then the state
+    // rebind() sends; rosters and waiting lists of the gap are superseded by that.
+    this.#held = (previous.#held ?? []).filter(
+      ({ notification }) =>
+        notification !== 'rosterChanged' && notification !== 'waitingListChanged',
+    );
+    setImmediate(() => this.#releaseHeld());
     previous.#finish('resumed elsewhere');
     const participantId = previous.#participantId;
     const waitingId = previous.#waitingId;
@@ -232,7 +261,16 @@ export class SignalingSession implements ParticipantChannel {
   }
 
   notify<N extends NotificationName>(notification: N, data: NotificationData<N>): void {
-    this.#send(notificationFrame(notification, data));
+    const frame = notificationFrame(notification, data);
+    const held = this.#held;
+    if (held === undefined) this.#send(frame);
+    else if (held.length < MAX_HELD_NOTIFICATIONS) held.push(frame);
+  }
+
+  #releaseHeld(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const frame of held) this.#send(frame);
   }
 
   /** Server shutdown: tell the client, leave (audited now, while storage is open), close. */
@@ -332,7 +370,8 @@ export class SignalingSession implements ParticipantChannel {
 
   /**
    * A connection that dropped (no closing handshake from a client that meant to go) keeps
-   * its place for RESUME_GRACE_MS, so a client on a flaky network can reconnect and resume.
+   * its place for a while (see RESUME_GRACE_AFTER_DROP_MS), so a client on a flaky network can
+   * reconnect and resume.
    */
   #onSocketClosed(code: number): void {
     if (this.#state === 'closed' || this.#graceTimer) return;
@@ -342,8 +381,10 @@ export class SignalingSession implements ParticipantChannel {
       return;
     }
     clearInterval(this.#heartbeat);
+    this.#held = [];
     this.#context.suspended.set(this.resumeToken, this);
-    this.#graceTimer = setTimeout(() => this.#onClose(), RESUME_GRACE_MS);
+    const grace = this.#missedPong ? RESUME_GRACE_AFTER_MISSED_PONG_MS : RESUME_GRACE_AFTER_DROP_MS;
+    this.#graceTimer = setTimeout(() => this.#onClose(), grace);
     this.#graceTimer.unref();
   }
 
