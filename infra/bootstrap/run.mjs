@@ -15,6 +15,7 @@ import { ensureDependencies } from './dependencies.mjs';
 import { ensureNodeRuntime, nodeHome } from './node-runtime.mjs';
 import { cacheDir, repoRoot } from './paths.mjs';
 import { ensurePnpm, pnpmBinDir } from './pnpm.mjs';
+import { run } from './processes.mjs';
 import { BootstrapError, say, seconds, step } from './progress.mjs';
 
 /** @returns {Promise<NodeJS.ProcessEnv>} the environment every project command runs in */
@@ -31,6 +32,16 @@ async function bootstrap() {
     COREPACK_ENABLE_STRICT: '0',
   };
   await step('dependencies', () => ensureDependencies(env));
+  // The web app the server serves: esbuild takes well under a second, so it is simply rebuilt
+  // each time (a stale bundle would be worse than the time saved).
+  await step('web app', async () => {
+    await run(join(nodeHome, 'bin', 'node'), ['apps/web/scripts/build.ts'], {
+      cwd: repoRoot,
+      env,
+      quiet: true,
+    });
+    return false;
+  });
   let workerBinary = '';
   await step('mediasoup worker', async () => {
     const worker = await ensureMediasoupWorker(cacheDir);

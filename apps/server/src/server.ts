@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit/audit-log.ts';
 import { RefusalAudit } from './audit/refusal-audit.ts';
 import { type EmbeddedIdp, registerEmbeddedIdp } from './auth/embedded-idp.ts';
+import { webClientId, webClientScope } from './auth/idp-provider-config.ts';
 import { RemoteKeySource } from './auth/remote-key-source.ts';
 import { type KeySource, TokenVerifier } from './auth/token-verifier.ts';
 import type { ServerConfig } from './config/config.ts';
@@ -12,12 +14,15 @@ import { consultationRoutes } from './http/consultation-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes } from './http/metrics-routes.ts';
 import { loadTlsMaterial } from './http/tls.ts';
+import { webAppRoutes } from './http/web-app-routes.ts';
+import type { FrameTapListener } from './media/frame-tap.ts';
 import { defaultSFrameGuardOptions } from './media/sframe-guard.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { ServerMetrics } from './metrics/metrics.ts';
 import type { SignalingSession } from './signaling/session.ts';
 import { signalingRoutes } from './signaling/websocket-route.ts';
 import { SkjermDatabase } from './storage/database.ts';
+import { TurnCredentials } from './turn/turn-credentials.ts';
 
 /**
  * fastify's request logger, logging the path without the query: OAuth codes, states and
@@ -44,12 +49,23 @@ export function httpLogger(log: Logger): FastifyBaseLogger {
 /** How often ended consultations are checked against the retention period. */
 const RETENTION_CHECK_MS = 60 * 60 * 1000;
 
+/** apps/web/dist next to this server's sources; `npm start` builds it. */
+const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
 export interface ServerDependencies {
   /**
    * Where token signing keys come from, instead of the configured issuer (tests use a local
    * issuer's key set). Default: the embedded IdP, or the configured issuer's JWKS.
    */
   keySource?: KeySource;
+  /** The built web app to serve (default: apps/web/dist of this checkout). */
+  webDir?: string;
+  /**
+   * TEST ONLY: called with every encoded frame the server forwards (media/frame-tap.ts), for
+   * browser tests that prove the server sees only ciphertext. Deliberately not a setting:
+   * main.ts never passes it, so no deployment can turn it on. Absent, nothing is tapped.
+   */
+  frameTap?: FrameTapListener;
 }
 
 /**
@@ -78,6 +94,7 @@ export class SkjermServer {
     log: Logger,
     workers: WorkerPool,
     http: FastifyInstance,
+    frameTap: FrameTapListener | undefined,
   ) {
     this.config = config;
     this.log = log;
@@ -94,6 +111,7 @@ export class SkjermServer {
         plainRtpIp: config.media.plainRtp ? config.media.listenIp : undefined,
       },
       log.child({ component: 'media' }),
+      frameTap,
     );
     this.metrics = new ServerMetrics(workers, this.consultations);
     this.refusals = new RefusalAudit(this.audit);
@@ -130,7 +148,7 @@ export class SkjermServer {
       // Signaling messages are small; anything larger is a mistake or an attack.
       bodyLimit: 256 * 1024,
     });
-    const server = new SkjermServer(config, log, workers, http);
+    const server = new SkjermServer(config, log, workers, http, dependencies.frameTap);
     try {
       const keySource = dependencies.keySource ?? (await server.#identityProvider(http));
       const verifier = new TokenVerifier(config.auth, keySource);
@@ -141,6 +159,13 @@ export class SkjermServer {
         publicUrl: () => server.url,
         onAuthFailure: (code) => server.metrics.authFailures.inc({ code }),
         refusals: server.refusals,
+      });
+      await http.register(webAppRoutes, {
+        webDir: dependencies.webDir ?? defaultWebDir,
+        signIn: () => server.#signInSettings(),
+        verifier,
+        audit: server.audit,
+        onAuthFailure: (code) => server.metrics.authFailures.inc({ code }),
       });
       await http.register(healthRoutes, { workers, isDraining: () => server.#draining });
       await http.register(metricsRoutes, { metrics: server.metrics });
@@ -154,6 +179,7 @@ export class SkjermServer {
           metrics: server.metrics,
           log: log.child({ component: 'signaling' }),
           plainRtp: config.media.plainRtp,
+          turn: new TurnCredentials(config.turn),
           messagesPerSecond: config.wsMessagesPerSecond,
           suspended: server.#suspended,
         },
@@ -205,6 +231,14 @@ export class SkjermServer {
       log: this.log.child({ component: 'idp' }),
     });
     return this.#embeddedIdp;
+  }
+
+  /** What the web app signs in with: the configured issuer, or the embedded one. */
+  #signInSettings(): { issuer: string; clientId: string; scope: string } {
+    const { identityProvider } = this.config.auth;
+    const issuer =
+      identityProvider.kind === 'external' ? identityProvider.issuer : `${this.url}/idp`;
+    return { issuer, clientId: webClientId, scope: webClientScope };
   }
 
   get embeddedIdp(): EmbeddedIdp | undefined {

@@ -72,6 +72,14 @@ export const testPeople: readonly TestPerson[] = [
     assurance: 'idporten-loa-high',
   },
   {
+    id: 'nora-dahl',
+    name: 'Nora Dahl',
+    role: 'patient',
+    description: 'Pasient i gruppetime / patient in group therapy',
+    nationalId: '03858997150',
+    assurance: 'idporten-loa-high',
+  },
+  {
     id: 'sigrid-lund',
     name: 'Sigrid Lund',
     role: 'patient',

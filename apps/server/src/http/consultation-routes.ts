@@ -8,12 +8,12 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuditLog, pseudonym } from '../audit/audit-log.ts';
 import type { RefusalAudit } from '../audit/refusal-audit.ts';
-import { AuthError } from '../auth/auth-errors.ts';
 import type { VerifiedIdentity } from '../auth/identity.ts';
 import { isWellFormedNationalId } from '../auth/national-id.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { ConsultationStore } from '../storage/consultation-store.ts';
 import { StorageError } from '../storage/storage-errors.ts';
+import { bearerAuthenticator, problem } from './bearer-auth.ts';
 
 export interface ConsultationRoutesOptions {
   store: ConsultationStore;
@@ -28,10 +28,6 @@ export interface ConsultationRoutesOptions {
 const bookingRequest = TypeCompiler.Compile(BookingRequest);
 const bookingUpdate = TypeCompiler.Compile(BookingUpdate);
 
-function problem(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply.code(status).send({ code, message });
-}
-
 function summary(consultation: ConsultationSummary): ConsultationSummary {
   const { id, title, startsAt, mode, interpreter, status } = consultation;
   return { id, title, startsAt, mode, interpreter, status };
@@ -42,39 +38,22 @@ function summary(consultation: ConsultationSummary): ConsultationSummary {
  * a signaling hello; only clinicians book, and each sees only the consultations they belong to.
  */
 export async function consultationRoutes(app: FastifyInstance, options: ConsultationRoutesOptions) {
-  const { store, audit, verifier } = options;
+  const { store, audit } = options;
 
+  const authenticate = bearerAuthenticator(options);
+
+  /** The person, if a clinician; otherwise the reply is sent and the result is undefined. */
   async function clinician(
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<VerifiedIdentity | undefined> {
-    const header = request.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    try {
-      if (!token) throw new AuthError('token-missing');
-      const identity = await verifier.verify(token);
-      if (identity.role !== 'clinician' && identity.role !== 'observer-clinician') {
-        problem(reply, 403, 'forbidden', 'only clinicians use this API');
-        return undefined;
-      }
-      return identity;
-    } catch (error) {
-      const code = error instanceof AuthError ? error.code : 'token-malformed';
-      options.onAuthFailure(code);
-      audit.record({
-        type: 'authentication-refused',
-        outcome: 'refused',
-        detail: { code, via: 'api' },
-      });
-      const status = error instanceof AuthError ? error.statusCode : 401;
-      problem(
-        reply,
-        status,
-        'unauthenticated',
-        error instanceof Error ? error.message : 'token refused',
-      );
+    const identity = await authenticate(request, reply);
+    if (!identity) return undefined;
+    if (identity.role !== 'clinician' && identity.role !== 'observer-clinician') {
+      problem(reply, 403, 'forbidden', 'only clinicians use this API');
       return undefined;
     }
+    return identity;
   }
 
   const actor = (identity: VerifiedIdentity) => ({

@@ -1,0 +1,76 @@
+/**
+ * The camera and microphone this page opened. One owner, so "call ended" can promise that
+ * both are released: every track is stopped, and the camera light goes out.
+ */
+export type DeviceProblem = 'denied' | 'missing' | 'failed';
+
+export class DeviceError extends Error {
+  override name = 'DeviceError';
+  readonly problem: DeviceProblem;
+
+  constructor(problem: DeviceProblem, message: string) {
+    super(message);
+    this.problem = problem;
+  }
+}
+
+/** Small tiles in a group need less; detail matters more than motion in a consultation. */
+export function captureConstraints(mode: 'consultation' | 'group'): MediaStreamConstraints {
+  const video =
+    mode === 'group'
+      ? { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 15 } }
+      : { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 15 } };
+  return { audio: { echoCancellation: true, noiseSuppression: true }, video };
+}
+
+export class LocalDevices {
+  #stream: MediaStream | undefined;
+  #released = false;
+
+  get stream(): MediaStream | undefined {
+    return this.#stream;
+  }
+
+  get audio(): MediaStreamTrack | undefined {
+    return this.#stream?.getAudioTracks()[0];
+  }
+
+  get video(): MediaStreamTrack | undefined {
+    return this.#stream?.getVideoTracks()[0];
+  }
+
+  async open(constraints: MediaStreamConstraints): Promise<MediaStream> {
+    if (this.#stream) return this.#stream;
+    if (this.#released) throw new DeviceError('failed', 'the devices were already released');
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia(constraints);
+    } catch (error) {
+      const name = error instanceof DOMException ? error.name : '';
+      if (name === 'NotAllowedError' || name === 'SecurityError') {
+        throw new DeviceError('denied', 'camera or microphone not allowed');
+      }
+      if (name === 'NotFoundError' || name === 'OverconstrainedError') {
+        throw new DeviceError('missing', 'no camera or microphone');
+      }
+      throw new DeviceError('failed', error instanceof Error ? error.message : String(error));
+    }
+    if (this.#released) {
+      // Released while the permission prompt was open: do not keep what arrived late.
+      for (const track of stream.getTracks()) track.stop();
+      throw new DeviceError('failed', 'the devices were released');
+    }
+    const video = stream.getVideoTracks()[0];
+    // A consultation needs detail (a rash, a wound) more than smooth motion.
+    if (video) video.contentHint = 'detail';
+    this.#stream = stream;
+    return stream;
+  }
+
+  /** Stops every track. Idempotent; after it nothing can be opened again. */
+  release(): void {
+    this.#released = true;
+    for (const track of this.#stream?.getTracks() ?? []) track.stop();
+    this.#stream = undefined;
+  }
+}

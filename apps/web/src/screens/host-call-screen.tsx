@@ -1,0 +1,65 @@
+import type { ConsultationSummary } from '@skjerm/protocol';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { CallController } from '../call/call-controller.ts';
+import { DeviceError } from '../call/local-devices.ts';
+import { useCall } from '../call/use-call.ts';
+import { CallView } from '../components/call-view.tsx';
+import { useI18n } from '../i18n/i18n.ts';
+import { callEndpoints } from './call-endpoints.ts';
+import { EndedScreen } from './ended-screen.tsx';
+
+interface HostCallScreenProps {
+  readonly token: string;
+  readonly consultation: ConsultationSummary;
+  readonly onDone: () => void;
+}
+
+/** A clinician opens their consultation: camera and microphone, then straight into the call. */
+export function HostCallScreen({ token, consultation, onDone }: HostCallScreenProps) {
+  const { t } = useI18n();
+  const controller = useMemo(() => new CallController({ token, ...callEndpoints() }), [token]);
+  const call = useCall(controller);
+  const [deviceProblem, setDeviceProblem] = useState<'denied' | 'missing'>();
+
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      await controller.connect();
+      if (cancelled || controller.snapshot.phase !== 'ready') return;
+      try {
+        await controller.openDevices(consultation.mode);
+      } catch (error) {
+        // A clinician without a camera can still admit, talk by text elsewhere, or end.
+        setDeviceProblem(
+          error instanceof DeviceError && error.problem === 'denied' ? 'denied' : 'missing',
+        );
+      }
+      if (!cancelled) await controller.join({ consultationId: consultation.id });
+    })();
+    return () => {
+      cancelled = true;
+      controller.dispose();
+    };
+  }, [controller, consultation.id, consultation.mode]);
+
+  if (call.phase === 'ended' && call.endReason) {
+    return <EndedScreen reason={call.endReason} error={call.error} onDone={onDone} />;
+  }
+  if (call.phase !== 'joined' && call.phase !== 'reconnecting') {
+    return (
+      <div class="card narrow" aria-busy="true">
+        <p role="status">{t.call.joining}</p>
+      </div>
+    );
+  }
+  return (
+    <>
+      {deviceProblem && (
+        <p class="banner error" role="alert">
+          {t.devices[deviceProblem]}
+        </p>
+      )}
+      <CallView controller={controller} call={call} title={consultation.title} />
+    </>
+  );
+}

@@ -1,0 +1,108 @@
+import { isSkjermClientError } from '@skjerm/client';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { CallController } from '../call/call-controller.ts';
+import { DeviceError } from '../call/local-devices.ts';
+import { useCall } from '../call/use-call.ts';
+import { CallView } from '../components/call-view.tsx';
+import { ScreenHeading } from '../components/screen-heading.tsx';
+import { useI18n } from '../i18n/i18n.ts';
+import { callEndpoints } from './call-endpoints.ts';
+import { EndedScreen } from './ended-screen.tsx';
+import { InfoScreen } from './info-screen.tsx';
+import { WaitingScreen } from './waiting-screen.tsx';
+
+interface JoinScreenProps {
+  readonly token: string;
+  readonly invite: string;
+  readonly onDone: () => void;
+}
+
+type InviteProblem = 'not-you' | 'invalid' | 'ended' | undefined;
+
+/**
+ * An invitee's way in: the invitation's information screen (nothing starts before they
+ * confirm), camera and microphone, their own waiting room, the call, the end.
+ */
+export function JoinScreen({ token, invite, onDone }: JoinScreenProps) {
+  const { t } = useI18n();
+  const controller = useMemo(() => new CallController({ token, ...callEndpoints() }), [token]);
+  const call = useCall(controller);
+  const [problem, setProblem] = useState<InviteProblem>();
+  const [deviceProblem, setDeviceProblem] = useState<'denied' | 'missing'>();
+  const [starting, setStarting] = useState(false);
+
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      await controller.connect();
+      if (cancelled || controller.snapshot.phase !== 'ready') return;
+      try {
+        await controller.inspectInvite(invite);
+      } catch (error) {
+        const code = isSkjermClientError(error) ? error.serverError?.code : undefined;
+        setProblem(
+          code === 'forbidden' ? 'not-you' : code === 'consultation-ended' ? 'ended' : 'invalid',
+        );
+      }
+    })();
+    return () => {
+      cancelled = true;
+      controller.dispose();
+    };
+  }, [controller, invite]);
+
+  async function start() {
+    const info = call.invite;
+    if (!info) return;
+    setStarting(true);
+    setDeviceProblem(undefined);
+    try {
+      await controller.openDevices(info.mode);
+    } catch (error) {
+      setStarting(false);
+      setDeviceProblem(
+        error instanceof DeviceError && error.problem === 'denied' ? 'denied' : 'missing',
+      );
+      return;
+    }
+    await controller.join({ invite, confirmGroup: info.mode === 'group' });
+  }
+
+  if (call.phase === 'ended' && call.endReason) {
+    return <EndedScreen reason={call.endReason} error={call.error} onDone={onDone} />;
+  }
+  if (problem) {
+    const text = { 'not-you': t.info.notYou, invalid: t.info.invalid, ended: t.ended.ended }[
+      problem
+    ];
+    return (
+      <div class="card narrow">
+        <ScreenHeading>{t.info.title}</ScreenHeading>
+        <p class="notice error" role="alert">
+          {text}
+        </p>
+      </div>
+    );
+  }
+  if (call.phase === 'joined' || (call.phase === 'reconnecting' && call.participantId)) {
+    return <CallView controller={controller} call={call} title={call.invite?.title ?? ''} />;
+  }
+  if (call.phase === 'waiting' || call.phase === 'reconnecting') {
+    return <WaitingScreen call={call} onLeave={() => void controller.leave()} />;
+  }
+  if (!call.invite) {
+    return (
+      <div class="card narrow" aria-busy="true">
+        <p role="status">{call.phase === 'joining' ? t.call.joining : t.loading}</p>
+      </div>
+    );
+  }
+  return (
+    <InfoScreen
+      invite={call.invite}
+      busy={starting || call.phase === 'joining'}
+      problem={deviceProblem && t.devices[deviceProblem]}
+      onContinue={() => void start()}
+    />
+  );
+}
