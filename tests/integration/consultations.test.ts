@@ -1,5 +1,5 @@
 import type { SkjermServer } from '@skjerm/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   admit,
   api,
@@ -400,6 +400,40 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
       ),
     ).toBe(false);
   });
+
+  it('resumes a call whose access token expired meanwhile, but takes no expired token for a new session', async () => {
+    const booking = await book(server, issuer, people.clinician);
+    const doctor = await client('clinician');
+    await enterAsClinician(doctor, booking.consultation.id);
+    const token = await issuer.token(people.patient, { expiresIn: '2s' });
+    const first = await SignalingClient.connect(server.url);
+    clients.push(first);
+    const hello = await first.request('hello', { protocolVersion: 1, token });
+    await arrive(first, inviteSecret(booking));
+    await admit(doctor, first, people.patient.name);
+
+    // The token runs out during the call: a minute later (past jose's 30 s of allowed skew).
+    vi.useFakeTimers({ now: Date.now() + 60_000, toFake: ['Date'] });
+    try {
+      first.socket.terminate();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const fresh = await SignalingClient.connect(server.url);
+      clients.push(fresh);
+      await expect(fresh.request('hello', { protocolVersion: 1, token })).rejects.toMatchObject({
+        error: { code: 'unauthenticated', detail: 'token-expired' },
+      });
+      const again = await SignalingClient.connect(server.url);
+      clients.push(again);
+      const resumed = await again.request('hello', {
+        protocolVersion: 1,
+        token,
+        resume: hello.resumeToken,
+      });
+      expect(resumed.resumed).toMatchObject({ state: 'joined' });
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 20_000);
 
   it('delivers what a dropped connection missed (a key envelope) once it resumes, after the hello answer', async () => {
     const booking = await book(server, issuer, people.clinician);

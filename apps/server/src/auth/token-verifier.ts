@@ -34,7 +34,11 @@ export class TokenVerifier {
     this.#source = source;
   }
 
-  async verify(token: string): Promise<VerifiedIdentity> {
+  /**
+   * `validAt` judges exp and nbf at another time than now. Only for resuming a session: a
+   * token good when the session began may carry it on after a dropped connection.
+   */
+  async verify(token: string, options: { validAt?: Date } = {}): Promise<VerifiedIdentity> {
     if (!token) throw new AuthError('token-missing');
     this.#checkAlgorithm(token);
     let payload: JWTPayload;
@@ -45,6 +49,7 @@ export class TokenVerifier {
         algorithms: this.#config.algorithms,
         clockTolerance: clockToleranceSeconds,
         requiredClaims: ['exp', 'sub'],
+        ...(options.validAt ? { currentDate: options.validAt } : {}),
       }));
     } catch (error) {
       // An error that is not about the token (a bug) surfaces as it is.

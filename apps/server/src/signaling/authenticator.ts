@@ -5,5 +5,6 @@ import type { VerifiedIdentity } from '../auth/identity.ts';
  * person out, or an error with a string `code` property when the token is refused.
  */
 export interface Authenticator {
-  verify(token: string): Promise<VerifiedIdentity>;
+  /** `validAt`: judge expiry at that time instead of now (see hello's resume). */
+  verify(token: string, options?: { validAt?: Date }): Promise<VerifiedIdentity>;
 }

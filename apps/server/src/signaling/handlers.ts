@@ -93,18 +93,32 @@ export const handlers: HandlerTable = {
           `this server speaks protocol version ${PROTOCOL_VERSION}, not ${protocolVersion}`,
         );
       }
+      const previous = resume === undefined ? undefined : context.suspended.get(resume);
       let identity: Awaited<ReturnType<typeof authenticator.verify>>;
       try {
         identity = await authenticator.verify(token);
       } catch (error) {
         const code = String((error as { code?: unknown }).code ?? 'token-invalid');
-        metrics.authFailures.inc({ code });
-        context.refusals.record(code, 'signaling');
-        throw new RequestError(
-          'unauthenticated',
-          error instanceof Error ? error.message : 'token refused',
-          code,
-        );
+        // A call may outlast its access token (an hour, typically), and the client can only
+        // reconnect with the token it has. A token that was good when the dropped session
+        // began still resumes that session (only that one: the resume token and the person
+        // must match too); anything else needs a fresh sign-in.
+        const resumable = code === 'token-expired' && previous?.authenticatedAt !== undefined;
+        const retried = resumable
+          ? await authenticator
+              .verify(token, { validAt: previous.authenticatedAt })
+              .catch(() => undefined)
+          : undefined;
+        if (!retried) {
+          metrics.authFailures.inc({ code });
+          context.refusals.record(code, 'signaling');
+          throw new RequestError(
+            'unauthenticated',
+            error instanceof Error ? error.message : 'token refused',
+            code,
+          );
+        }
+        identity = retried;
       }
       session.authenticate(identity);
       audit.record({
@@ -113,7 +127,6 @@ export const handlers: HandlerTable = {
         actor: { actor: pseudonym(identity.issuer, identity.subject), role: identity.role },
         detail: identity.assurance ? { assurance: identity.assurance } : undefined,
       });
-      const previous = resume === undefined ? undefined : context.suspended.get(resume);
       const resumed = previous ? session.resume(previous) : undefined;
       if (resumed) {
         audit.record({

@@ -89,6 +89,7 @@ export class SignalingSession implements ParticipantChannel {
   readonly #limiter: RateLimiter;
   #state: SessionState = 'greeting';
   #identity: VerifiedIdentity | undefined;
+  #authenticatedAt: Date | undefined;
   #consultation: Consultation | undefined;
   #participantId: string | undefined;
   #waitingId: string | undefined;
@@ -135,6 +136,11 @@ export class SignalingSession implements ParticipantChannel {
     this.#heartbeat.unref();
   }
 
+  /** When this session's token was accepted (a resumed session: when its first one was). */
+  get authenticatedAt(): Date | undefined {
+    return this.#authenticatedAt;
+  }
+
   get state(): SessionState {
     return this.#state;
   }
@@ -169,6 +175,7 @@ export class SignalingSession implements ParticipantChannel {
   authenticate(identity: VerifiedIdentity): void {
     if (this.closed) throw new RequestError('out-of-order', 'the connection closed');
     this.#identity = identity;
+    this.#authenticatedAt = new Date();
     this.#state = 'ready';
     clearTimeout(this.#helloTimer);
   }
@@ -186,6 +193,13 @@ export class SignalingSession implements ParticipantChannel {
     const before = previous.#identity;
     if (!consultation || !identity || !before || this.closed) return undefined;
     if (identity.issuer !== before.issuer || identity.subject !== before.subject) return undefined;
+    // The session goes on: its age (for an expired token's resume) is its first connection's.
+    if (
+      previous.#authenticatedAt &&
+      previous.#authenticatedAt < (this.#authenticatedAt ?? new Date())
+    ) {
+      this.#authenticatedAt = previous.#authenticatedAt;
+    }
     // What the old connection missed goes out after this one's hello answer, then the state
     // rebind() sends; rosters and waiting lists of the gap are superseded by that.
     this.#held = (previous.#held ?? []).filter(
