@@ -435,6 +435,77 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
     }
   }, 20_000);
 
+  it("never lets someone's resume token carry another person's expired token", async () => {
+    const booking = await book(server, issuer, people.clinician);
+    const other = await book(server, issuer, people.secondClinician);
+    const doctor = await client('clinician');
+    await enterAsClinician(doctor, booking.consultation.id);
+    const patient = await SignalingClient.connect(server.url);
+    clients.push(patient);
+    const hello = await patient.request('hello', {
+      protocolVersion: 1,
+      token: await issuer.token(people.patient),
+    });
+    await arrive(patient, inviteSecret(booking));
+    await admit(doctor, patient, people.patient.name);
+    const othersToken = await issuer.token(people.secondClinician, { expiresIn: '2s' });
+    vi.useFakeTimers({ now: Date.now() + 60_000, toFake: ['Date'] });
+    try {
+      patient.socket.terminate();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const attacker = await SignalingClient.connect(server.url);
+      clients.push(attacker);
+      await expect(
+        attacker.request('hello', {
+          protocolVersion: 1,
+          token: othersToken,
+          resume: hello.resumeToken,
+        }),
+      ).rejects.toMatchObject({ error: { code: 'unauthenticated', detail: 'token-expired' } });
+      expect(server.consultations.get(other.consultation.id)).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 20_000);
+
+  it('resumes a connection the server has not yet noticed to be dead, and only once', async () => {
+    const booking = await book(server, issuer, people.clinician);
+    const doctor = await client('clinician');
+    await enterAsClinician(doctor, booking.consultation.id);
+    const token = await issuer.token(people.patient);
+    const first = await SignalingClient.connect(server.url);
+    clients.push(first);
+    const hello = await first.request('hello', { protocolVersion: 1, token });
+    await arrive(first, inviteSecret(booking));
+    const joined = await admit(doctor, first, people.patient.name);
+
+    // A new network (Wi-Fi to 4G): the old connection still looks open to the server.
+    const closed = new Promise<number>((resolve) => first.socket.once('close', resolve));
+    const [b, c] = await Promise.all([
+      SignalingClient.connect(server.url),
+      SignalingClient.connect(server.url),
+    ]);
+    clients.push(b, c);
+    const answers = await Promise.all(
+      [b, c].map((conn) =>
+        conn.request('hello', { protocolVersion: 1, token, resume: hello.resumeToken }),
+      ),
+    );
+    const resumed = answers.filter((answer) => answer.resumed?.state === 'joined');
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]?.resumed?.joined?.participantId).toBe(joined.participantId);
+    expect(await closed).toBe(1001);
+    // The doctor never saw the patient leave.
+    await doctor.until('rosterChanged', ({ roster }) => roster.length === 2);
+    expect(
+      doctor.notifications.some(
+        (n) =>
+          n.notification === 'rosterChanged' &&
+          (n.data as { roster: unknown[] }).roster.length === 1,
+      ),
+    ).toBe(false);
+  });
+
   it('delivers what a dropped connection missed (a key envelope) once it resumes, after the hello answer', async () => {
     const booking = await book(server, issuer, people.clinician);
     const doctor = await client('clinician');

@@ -83,7 +83,7 @@ export class SkjermServer {
   readonly metrics: ServerMetrics;
   readonly refusals: RefusalAudit;
   readonly #sessions = new Set<SignalingSession>();
-  readonly #suspended = new Map<string, SignalingSession>();
+  readonly #resumable = new Map<string, SignalingSession>();
   #draining = false;
   #embeddedIdp: EmbeddedIdp | undefined;
   #retentionTimer: NodeJS.Timeout | undefined;
@@ -181,7 +181,7 @@ export class SkjermServer {
           plainRtp: config.media.plainRtp,
           turn: new TurnCredentials(config.turn),
           messagesPerSecond: config.wsMessagesPerSecond,
-          suspended: server.#suspended,
+          resumable: server.#resumable,
         },
       });
       await http.listen({ host: config.host, port: config.port });
@@ -263,7 +263,9 @@ export class SkjermServer {
     this.#draining = true;
     this.log.info('shutting down');
     clearInterval(this.#retentionTimer);
-    for (const session of [...this.#sessions, ...this.#suspended.values()]) session.shutdown();
+    for (const session of new Set([...this.#sessions, ...this.#resumable.values()])) {
+      session.shutdown();
+    }
     await this.http.close();
     this.consultations.closeAll();
     this.#embeddedIdp?.close();

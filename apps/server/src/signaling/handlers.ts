@@ -6,6 +6,7 @@ import {
 } from '@skjerm/protocol';
 import type { types as mediasoupTypes } from 'mediasoup';
 import { pseudonym } from '../audit/audit-log.ts';
+import type { VerifiedIdentity } from '../auth/identity.ts';
 import { inviteeMatches } from '../consultations/booking.ts';
 import type { Arrival, Consultation } from '../consultations/consultation.ts';
 import { RequestError } from '../lib/request-error.ts';
@@ -78,6 +79,30 @@ function joined(session: SignalingSession): { consultation: Consultation; partic
   return { consultation, participantId };
 }
 
+/** A session may go on this long on the token it began with, through resumes. */
+const MAX_SESSION_AGE_ON_EXPIRED_TOKEN_MS = 12 * 3600_000;
+
+/**
+ * A call may outlast its access token (an hour, typically), and a client can reconnect only
+ * with the token it has. An expired token still resumes the session it began, judged at the
+ * time that session authenticated: only that session (the resume token must match), only
+ * the same person, only within MAX_SESSION_AGE_ON_EXPIRED_TOKEN_MS. Anything else needs a
+ * fresh sign-in.
+ */
+async function verifyForResume(
+  candidate: SignalingSession,
+  token: string,
+  context: SessionContext,
+): Promise<VerifiedIdentity | undefined> {
+  const since = candidate.authenticatedAt;
+  if (!since || candidate.closed) return undefined;
+  if (Date.now() - since.getTime() > MAX_SESSION_AGE_ON_EXPIRED_TOKEN_MS) return undefined;
+  const identity = await context.authenticator
+    .verify(token, { validAt: since })
+    .catch(() => undefined);
+  return identity && candidate.isSessionOf(identity) ? identity : undefined;
+}
+
 /**
  * One handler per request method, each with the session state it needs. Parameters arrive
  * already validated against the protocol schema; handlers check ownership and meaning.
@@ -93,22 +118,17 @@ export const handlers: HandlerTable = {
           `this server speaks protocol version ${PROTOCOL_VERSION}, not ${protocolVersion}`,
         );
       }
-      const previous = resume === undefined ? undefined : context.suspended.get(resume);
+      const candidate = resume === undefined ? undefined : context.resumable.get(resume);
       let identity: Awaited<ReturnType<typeof authenticator.verify>>;
+      let expiredToken = false;
       try {
         identity = await authenticator.verify(token);
       } catch (error) {
         const code = String((error as { code?: unknown }).code ?? 'token-invalid');
-        // A call may outlast its access token (an hour, typically), and the client can only
-        // reconnect with the token it has. A token that was good when the dropped session
-        // began still resumes that session (only that one: the resume token and the person
-        // must match too); anything else needs a fresh sign-in.
-        const resumable = code === 'token-expired' && previous?.authenticatedAt !== undefined;
-        const retried = resumable
-          ? await authenticator
-              .verify(token, { validAt: previous.authenticatedAt })
-              .catch(() => undefined)
-          : undefined;
+        const retried =
+          code === 'token-expired' && candidate
+            ? await verifyForResume(candidate, token, context)
+            : undefined;
         if (!retried) {
           metrics.authFailures.inc({ code });
           context.refusals.record(code, 'signaling');
@@ -119,15 +139,30 @@ export const handlers: HandlerTable = {
           );
         }
         identity = retried;
+        expiredToken = true;
       }
       session.authenticate(identity);
+      // Looked up again: the session may have been taken over while the token was checked.
+      const previous = resume === undefined ? undefined : context.resumable.get(resume);
+      const resumed = previous ? session.resume(previous) : undefined;
+      if (expiredToken && !resumed) {
+        // The expired token was allowed for this resume only.
+        metrics.authFailures.inc({ code: 'token-expired' });
+        throw new RequestError(
+          'unauthenticated',
+          'the token has expired: sign in again',
+          'token-expired',
+        );
+      }
       audit.record({
         type: 'authenticated',
         outcome: 'success',
         actor: { actor: pseudonym(identity.issuer, identity.subject), role: identity.role },
-        detail: identity.assurance ? { assurance: identity.assurance } : undefined,
+        detail: {
+          ...(identity.assurance ? { assurance: identity.assurance } : {}),
+          ...(expiredToken ? { expiredTokenResumed: true } : {}),
+        },
       });
-      const resumed = previous ? session.resume(previous) : undefined;
       if (resumed) {
         audit.record({
           type: 'session-resumed',

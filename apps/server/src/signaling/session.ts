@@ -43,8 +43,11 @@ export interface SessionContext {
   /** ICE servers (TURN relays with fresh credentials) for each WebRTC transport. */
   turn: TurnCredentials;
   messagesPerSecond: number;
-  /** Sessions whose connection dropped, by resume token, until their grace period ends. */
-  suspended: Map<string, SignalingSession>;
+  /**
+   * Sessions in a consultation, by resume token: live ones (a client may reconnect before
+   * the server notices its old connection died) and dropped ones until their grace ends.
+   */
+  resumable: Map<string, SignalingSession>;
 }
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -106,6 +109,9 @@ export class SignalingSession implements ParticipantChannel {
    * that resumes until its hello answer is out (a client listens for notifications only then).
    */
   #held: NotificationFrame[] | undefined;
+  #holding: 'dropped' | 'until-answer' | undefined;
+  /** More was missed than MAX_HELD_NOTIFICATIONS: this session cannot be resumed. */
+  #heldOverflow = false;
 
   constructor(socket: WebSocket, context: SessionContext) {
     this.#socket = socket;
@@ -180,19 +186,27 @@ export class SignalingSession implements ParticipantChannel {
     clearTimeout(this.#helloTimer);
   }
 
+  /** Whether `identity` is the person this session belongs to. */
+  isSessionOf(identity: VerifiedIdentity): boolean {
+    const own = this.#identity;
+    return own !== undefined && own.issuer === identity.issuer && own.subject === identity.subject;
+  }
+
   /**
-   * Takes over a suspended session of the same person: its place in the consultation (in
-   * the call or in the waiting room) moves to this connection; the old one ends without
-   * leaving. Transports and producers stay on the server; the client restarts ICE.
+   * Takes over a session of the same person, dropped or not yet noticed to be: its place in
+   * the consultation (in the call or in the waiting room) moves to this connection; the old
+   * one ends without leaving. Transports and producers stay on the server; the client
+   * restarts ICE. Undefined (and nothing changed) when it cannot be taken over.
    */
   resume(
     previous: SignalingSession,
   ): { state: 'joined' | 'waiting'; consultationId: string; joined?: JoinedResult } | undefined {
     const consultation = previous.#consultation;
     const identity = this.#identity;
-    const before = previous.#identity;
-    if (!consultation || !identity || !before || this.closed) return undefined;
-    if (identity.issuer !== before.issuer || identity.subject !== before.subject) return undefined;
+    if (previous === this || previous.closed || this.closed) return undefined;
+    if (!consultation || !identity || !previous.isSessionOf(identity)) return undefined;
+    // Too much was missed to be delivered: the client must join afresh.
+    if (previous.#heldOverflow) return undefined;
     // The session goes on: its age (for an expired token's resume) is its first connection's.
     if (
       previous.#authenticatedAt &&
@@ -200,13 +214,11 @@ export class SignalingSession implements ParticipantChannel {
     ) {
       this.#authenticatedAt = previous.#authenticatedAt;
     }
-    // What the old connection missed goes out after this one's hello answer, then the state
-    // rebind() sends; rosters and waiting lists of the gap are superseded by that.
-    this.#held = (previous.#held ?? []).filter(
-      ({ notification }) =>
-        notification !== 'rosterChanged' && notification !== 'waitingListChanged',
-    );
-    setImmediate(() => this.#releaseHeld());
+    // What the old connection missed goes out after this one's hello answer (a client listens
+    // for notifications only then), followed by the state rebind() sends.
+    this.#held = previous.#held ?? [];
+    this.#holding = 'until-answer';
+    previous.#held = undefined;
     previous.#finish('resumed elsewhere');
     const participantId = previous.#participantId;
     const waitingId = previous.#waitingId;
@@ -229,6 +241,7 @@ export class SignalingSession implements ParticipantChannel {
     this.#participantId = participantId;
     this.#waitingId = undefined;
     this.#state = 'joined';
+    this.#context.resumable.set(this.resumeToken, this);
   }
 
   /** In one's own waiting room. */
@@ -237,10 +250,12 @@ export class SignalingSession implements ParticipantChannel {
     this.#consultation = consultation;
     this.#waitingId = waitingId;
     this.#state = 'waiting';
+    this.#context.resumable.set(this.resumeToken, this);
   }
 
   /** The consultation let go of this session (denied, removed, ended, replaced). */
   detached(): void {
+    this.#context.resumable.delete(this.resumeToken);
     this.#consultation = undefined;
     this.#participantId = undefined;
     this.#waitingId = undefined;
@@ -276,14 +291,29 @@ export class SignalingSession implements ParticipantChannel {
 
   notify<N extends NotificationName>(notification: N, data: NotificationData<N>): void {
     const frame = notificationFrame(notification, data);
-    const held = this.#held;
-    if (held === undefined) this.#send(frame);
-    else if (held.length < MAX_HELD_NOTIFICATIONS) held.push(frame);
+    if (this.#holding === undefined) {
+      this.#send(frame);
+      return;
+    }
+    // While dropped, rosters and waiting lists need not be kept: a resume sends the current
+    // ones (rebind). Everything else (key envelopes above all) must arrive.
+    if (
+      this.#holding === 'dropped' &&
+      (notification === 'rosterChanged' || notification === 'waitingListChanged')
+    ) {
+      return;
+    }
+    const held = (this.#held ??= []);
+    if (held.length < MAX_HELD_NOTIFICATIONS) held.push(frame);
+    else this.#heldOverflow = true;
   }
 
+  /** After a resuming hello's answer: what the connection missed, in order. */
   #releaseHeld(): void {
+    if (this.#holding !== 'until-answer' || this.#socket.readyState !== this.#socket.OPEN) return;
     const held = this.#held ?? [];
     this.#held = undefined;
+    this.#holding = undefined;
     for (const frame of held) this.#send(frame);
   }
 
@@ -339,6 +369,7 @@ export class SignalingSession implements ParticipantChannel {
       ) => Promise<unknown>;
       const result = await handle(this, request.params, this.#context);
       this.#send({ id: request.id, ok: true, result });
+      if (request.method === 'hello') this.#releaseHeld();
     } catch (error) {
       const body = this.#errorBody(request.method, error);
       this.#fail(request.id, body);
@@ -357,7 +388,6 @@ export class SignalingSession implements ParticipantChannel {
         ...(error.detail ? { detail: error.detail } : {}),
       };
     }
-    if (error instanceof RequestError) return { code: error.code, message: error.message };
     // mediasoup refuses what it cannot use (bad RTP or DTLS parameters) with TypeError /
     // UnsupportedError before touching state: that is the client's mistake, not ours.
     const name = (error as { name?: unknown }).name;
@@ -395,8 +425,9 @@ export class SignalingSession implements ParticipantChannel {
       return;
     }
     clearInterval(this.#heartbeat);
-    this.#held = [];
-    this.#context.suspended.set(this.resumeToken, this);
+    // Notifications wait for the resume (kept if this connection itself was resuming).
+    this.#holding = 'dropped';
+    this.#held ??= [];
     const grace = this.#missedPong ? RESUME_GRACE_AFTER_MISSED_PONG_MS : RESUME_GRACE_AFTER_DROP_MS;
     this.#graceTimer = setTimeout(() => this.#onClose(), grace);
     this.#graceTimer.unref();
@@ -412,7 +443,7 @@ export class SignalingSession implements ParticipantChannel {
   #finish(reason: string): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#context.suspended.delete(this.resumeToken);
+    this.#context.resumable.delete(this.resumeToken);
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#helloTimer);
     clearInterval(this.#heartbeat);
