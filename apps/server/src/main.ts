@@ -15,6 +15,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // The media workers inherit this process's environment and parse untrusted network input:
+  // once read, secrets leave it.
+  delete process.env.SKJERM_TURN_SECRET;
   const log = createLogger(config.logLevel);
   const server = await SkjermServer.start(config, log);
   let stopping = false;

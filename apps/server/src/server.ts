@@ -164,8 +164,9 @@ export class SkjermServer {
         webDir: dependencies.webDir ?? defaultWebDir,
         signIn: () => server.#signInSettings(),
         verifier,
-        audit: server.audit,
+        refusals: server.refusals,
         onAuthFailure: (code) => server.metrics.authFailures.inc({ code }),
+        strictTransportSecurity: !tls.selfSigned,
       });
       await http.register(healthRoutes, { workers, isDraining: () => server.#draining });
       await http.register(metricsRoutes, { metrics: server.metrics });
@@ -236,9 +237,11 @@ export class SkjermServer {
   /** What the web app signs in with: the configured issuer, or the embedded one. */
   #signInSettings(): { issuer: string; clientId: string; scope: string } {
     const { identityProvider } = this.config.auth;
-    const issuer =
-      identityProvider.kind === 'external' ? identityProvider.issuer : `${this.url}/idp`;
-    return { issuer, clientId: webClientId, scope: webClientScope };
+    if (identityProvider.kind === 'external') {
+      const { issuer, clientId, scope } = identityProvider;
+      return { issuer, clientId, scope };
+    }
+    return { issuer: `${this.url}/idp`, clientId: webClientId, scope: webClientScope };
   }
 
   get embeddedIdp(): EmbeddedIdp | undefined {

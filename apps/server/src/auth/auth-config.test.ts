@@ -48,6 +48,8 @@ describe('readAuthConfig', () => {
       kind: 'external',
       issuer: 'https://idp.example.no/',
       jwksUri: undefined,
+      clientId: 'skjerm-web',
+      scope: 'openid profile skjerm',
     });
   });
 

@@ -28,6 +28,18 @@ export const authConfigSchema = Type.Object({
     minLength: 1,
     description: 'Comma-separated JWS algorithms accepted on tokens (asymmetric only).',
   }),
+  SKJERM_OIDC_CLIENT_ID: Type.String({
+    default: 'skjerm-web',
+    minLength: 1,
+    description:
+      "The web app's client id at SKJERM_OIDC_ISSUER (a public client: code flow with PKCE, redirect URI = the server's origin + /). The embedded IdP's is skjerm-web.",
+  }),
+  SKJERM_OIDC_SCOPE: Type.String({
+    default: 'openid profile skjerm',
+    minLength: 1,
+    description:
+      'Scopes the web app asks for: openid plus whatever makes the issuer put the claims below and the audience into the access token.',
+  }),
   SKJERM_CLAIM_NAME: Type.String({
     default: 'name',
     minLength: 1,
@@ -111,6 +123,9 @@ export interface ExternalIdpConfig {
   issuer: string;
   /** undefined = take it from the discovery document. */
   jwksUri: string | undefined;
+  /** What the web app signs in with there. */
+  clientId: string;
+  scope: string;
 }
 
 export interface EmbeddedIdpConfig {
@@ -146,7 +161,13 @@ export function readAuthConfig(raw: RawAuthConfig): AuthConfig {
         'applies to the embedded IdP only; register redirect URIs with SKJERM_OIDC_ISSUER instead',
       );
     }
-    identityProvider = { kind: 'external', issuer, jwksUri: jwksUri || undefined };
+    identityProvider = {
+      kind: 'external',
+      issuer,
+      jwksUri: jwksUri || undefined,
+      clientId: raw.SKJERM_OIDC_CLIENT_ID.trim(),
+      scope: raw.SKJERM_OIDC_SCOPE.trim(),
+    };
   } else {
     if (jwksUri) {
       throw new ConfigError(
@@ -161,6 +182,11 @@ export function readAuthConfig(raw: RawAuthConfig): AuthConfig {
       );
     }
     for (const uri of redirectUris) checkRedirectUri(uri);
+    for (const name of ['SKJERM_OIDC_CLIENT_ID', 'SKJERM_OIDC_SCOPE'] as const) {
+      if (raw[name] !== authConfigSchema.properties[name].default) {
+        throw new ConfigError(name, 'applies to SKJERM_OIDC_ISSUER only (the embedded IdP registers skjerm-web itself)');
+      }
+    }
     identityProvider = {
       kind: 'embedded',
       redirectUris,

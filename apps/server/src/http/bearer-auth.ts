@@ -1,12 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditLog } from '../audit/audit-log.ts';
+import type { RefusalAudit } from '../audit/refusal-audit.ts';
 import { AuthError } from '../auth/auth-errors.ts';
 import type { VerifiedIdentity } from '../auth/identity.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 
 export interface BearerAuthOptions {
   verifier: TokenVerifier;
-  audit: AuditLog;
+  /** Refusals are audited through it, capped: unauthenticated callers cannot flood the log. */
+  refusals: RefusalAudit;
   onAuthFailure: (code: string) => void;
 }
 
@@ -17,35 +18,28 @@ export function problem(reply: FastifyReply, status: number, code: string, messa
 
 /**
  * Verifies `Authorization: Bearer <token>` like a signaling hello. On refusal the reply is
- * sent (401/403 with the verifier's reason), the refusal is audited and counted, and the
- * result is undefined.
+ * sent (401/403 with the verifier's reason), the refusal is audited (capped) and counted, and
+ * the result is undefined.
  */
 export function bearerAuthenticator(options: BearerAuthOptions) {
-  const { verifier, audit, onAuthFailure } = options;
+  const { verifier, refusals, onAuthFailure } = options;
   return async (
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<VerifiedIdentity | undefined> => {
     const header = request.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    const token = /^bearer /i.test(header) ? header.slice(7).trim() : '';
     try {
       if (!token) throw new AuthError('token-missing');
       return await verifier.verify(token);
     } catch (error) {
-      const code = error instanceof AuthError ? error.code : 'token-malformed';
-      onAuthFailure(code);
-      audit.record({
-        type: 'authentication-refused',
-        outcome: 'refused',
-        detail: { code, via: 'api' },
-      });
-      const status = error instanceof AuthError ? error.statusCode : 401;
-      problem(
-        reply,
-        status,
-        'unauthenticated',
-        error instanceof Error ? error.message : 'token refused',
-      );
+      // Anything but a refused token is the server's problem: fastify's error handler answers
+      // 500 without details, and the client keeps its sign-in.
+      if (!(error instanceof AuthError)) throw error;
+      onAuthFailure(error.code);
+      refusals.record(error.code, 'api');
+      problem(reply, error.statusCode, 'unauthenticated', error.message);
       return undefined;
     }
   };

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AuditLog } from '../audit/audit-log.ts';
+import type { RefusalAudit } from '../audit/refusal-audit.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { bearerAuthenticator } from './bearer-auth.ts';
 
@@ -12,8 +12,10 @@ export interface WebAppRoutesOptions {
   /** Where people sign in; the app runs the code flow with PKCE against it. */
   signIn: () => { issuer: string; clientId: string; scope: string };
   verifier: TokenVerifier;
-  audit: AuditLog;
+  refusals: RefusalAudit;
   onAuthFailure: (code: string) => void;
+  /** Send HSTS: only with a real certificate (a self-signed one is for trying things out). */
+  strictTransportSecurity: boolean;
 }
 
 /** The app's own addresses; each answers with the one page, which routes in the browser. */
@@ -42,11 +44,13 @@ export function webAppSecurityPolicy(issuer: string): string {
   ].join('; ');
 }
 
-function securityHeaders(reply: FastifyReply, issuer: string): void {
+/** For the page and its assets alike: a worker script runs under its own response's CSP. */
+function securityHeaders(reply: FastifyReply, issuer: string, hsts: boolean): void {
   reply.header('content-security-policy', webAppSecurityPolicy(issuer));
   reply.header('referrer-policy', 'no-referrer');
   reply.header('x-content-type-options', 'nosniff');
   reply.header('permissions-policy', 'camera=(self), microphone=(self), geolocation=()');
+  if (hsts) reply.header('strict-transport-security', 'max-age=31536000');
 }
 
 /**
@@ -98,13 +102,13 @@ export async function webAppRoutes(app: FastifyInstance, options: WebAppRoutesOp
     lastModified: true,
     setHeaders: (response) => {
       response.header('cache-control', 'no-cache');
-      response.header('x-content-type-options', 'nosniff');
+      securityHeaders(response, signIn().issuer, options.strictTransportSecurity);
     },
   });
 
   for (const path of APP_PATHS) {
     app.get(path, async (_request, reply) => {
-      securityHeaders(reply, signIn().issuer);
+      securityHeaders(reply, signIn().issuer, options.strictTransportSecurity);
       reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html', webDir);
     });
