@@ -26,6 +26,8 @@ export function App({ config, signInProblem }: AppProps) {
   const [me, setMe] = useState<Me>();
   const [problem, setProblem] = useState(signInProblem);
   const [opened, setOpened] = useState<ConsultationSummary>();
+  /** In a call or a waiting room: signing out or leaving by the logo would drop it. */
+  const [inCall, setInCall] = useState(false);
   const api = useMemo(
     () => (signedIn ? new ApiClient(signedIn.accessToken) : undefined),
     [signedIn],
@@ -65,11 +67,17 @@ export function App({ config, signInProblem }: AppProps) {
   // Opening /consultations/<id> directly (a reload): find it among the clinician's own.
   useEffect(() => {
     if (!api || !me || route.name !== 'consultation' || opened?.id === route.id) return;
-    api.listConsultations().then((list) => {
-      const found = list.find((c) => c.id === route.id);
-      if (found) setOpened(found);
-      else navigate({ name: 'home' });
-    }, signInExpired);
+    api.listConsultations().then(
+      (list) => {
+        const found = list.find((c) => c.id === route.id);
+        if (found) setOpened(found);
+        else navigate({ name: 'home' });
+      },
+      (error: unknown) => {
+        if (error instanceof ApiError && error.signInExpired) signInExpired();
+        else navigate({ name: 'home' });
+      },
+    );
   }, [api, me, route, opened, navigate, signInExpired]);
 
   const signOut = () => {
@@ -103,6 +111,7 @@ export function App({ config, signInProblem }: AppProps) {
       <JoinScreen
         token={signedIn.accessToken}
         invite={invite}
+        onActiveChange={setInCall}
         onDone={() => {
           forgetInvite();
           navigate({ name: 'home' });
@@ -123,6 +132,7 @@ export function App({ config, signInProblem }: AppProps) {
           key={opened.id}
           token={signedIn.accessToken}
           consultation={opened}
+          onActiveChange={setInCall}
           onDone={() => navigate({ name: 'home' })}
         />
       ) : (
@@ -148,7 +158,6 @@ export function App({ config, signInProblem }: AppProps) {
     );
   }
 
-  const inCall = route.name !== 'home' && signedIn !== undefined && me !== undefined;
   return (
     <>
       <a class="skip-link" href="#main">

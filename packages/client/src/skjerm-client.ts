@@ -235,7 +235,7 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
    * elsewhere it rejects with 'unsupported' (the worker has no such message there either).
    */
   async samplePlaintextFrames(count: number): Promise<Uint8Array[]> {
-    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS) {
+    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS === true) {
       this.#state.require('samplePlaintextFrames', 'joined');
       return this.#requireCall().samplePlaintextFrames(count);
     }

@@ -70,7 +70,7 @@ export class E2eeWorker {
   constructor(options: E2eeWorkerOptions) {
     this.keys = new MediaKeys(options);
     this.#post = options.postMessage;
-    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS) {
+    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS === true) {
       this.#sampler = new PlaintextSampler();
     }
   }
@@ -79,7 +79,7 @@ export class E2eeWorker {
   handleMessage(message: unknown): Promise<void> {
     if (
       typeof SKJERM_TEST_HOOKS !== 'undefined' &&
-      SKJERM_TEST_HOOKS &&
+      SKJERM_TEST_HOOKS === true &&
       isSamplePlaintextMessage(message)
     ) {
       return this.#sampler?.answer(message, this.#post) ?? Promise.resolve();
@@ -119,7 +119,9 @@ export class E2eeWorker {
       return;
     }
     const tap =
-      typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS && options.direction === 'send'
+      typeof SKJERM_TEST_HOOKS !== 'undefined' &&
+      SKJERM_TEST_HOOKS === true &&
+      options.direction === 'send'
         ? this.#sampler?.attach()
         : undefined;
     const cryptor = new FrameCryptor({

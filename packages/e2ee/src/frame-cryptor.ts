@@ -83,7 +83,7 @@ export class FrameCryptor {
           this.stats.drop('no-key');
           return undefined;
         }
-        if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS)
+        if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS === true)
           this.#onPlaintext?.(data);
         frame.data = wholeArrayBuffer(await this.#keys.encrypt(codec, data));
         this.stats.framesEncrypted += 1;

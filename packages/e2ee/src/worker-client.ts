@@ -71,7 +71,7 @@ export class E2eeWorkerClient {
    * rejects with E2eeError('unsupported').
    */
   async samplePlaintext(count: number, timeoutMs = 10_000): Promise<Uint8Array[]> {
-    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS) {
+    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS === true) {
       if (!Number.isInteger(count) || count < 1 || count > MAX_PLAINTEXT_SAMPLE) {
         throw new E2eeError(
           'invalid-argument',

@@ -58,6 +58,9 @@ export interface CallSnapshot {
   readonly localStream: MediaStream | undefined;
   readonly micOn: boolean;
   readonly cameraOn: boolean;
+  /** Whether this page has the device at all (none until opened, or when refused). */
+  readonly hasMicrophone: boolean;
+  readonly hasCamera: boolean;
   readonly mutedByHost: boolean;
   readonly safetyCode: string | undefined;
   readonly safetyConfirmed: boolean;
@@ -85,8 +88,10 @@ const initial: CallSnapshot = {
   waitingList: [],
   remoteTracks: [],
   localStream: undefined,
-  micOn: true,
-  cameraOn: true,
+  micOn: false,
+  cameraOn: false,
+  hasMicrophone: false,
+  hasCamera: false,
   mutedByHost: false,
   safetyCode: undefined,
   safetyConfirmed: false,
@@ -116,7 +121,7 @@ export class CallController {
       e2eeWorkerUrl: options.e2eeWorkerUrl,
     });
     this.#wire();
-    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS) {
+    if (typeof SKJERM_TEST_HOOKS !== 'undefined' && SKJERM_TEST_HOOKS === true) {
       // Browser tests reach the SDK (plaintext samples, stats) through the page.
       (globalThis as { skjermTestClient?: SkjermClient }).skjermTestClient = this.#client;
     }
@@ -165,7 +170,13 @@ export class CallController {
   /** Opens camera and microphone (the browser asks) and shows the preview. */
   async openDevices(mode: 'consultation' | 'group'): Promise<void> {
     const stream = await this.#devices.open(captureConstraints(mode));
-    this.#update({ localStream: stream });
+    this.#update({
+      localStream: stream,
+      hasMicrophone: stream.getAudioTracks().length > 0,
+      hasCamera: stream.getVideoTracks().length > 0,
+      micOn: stream.getAudioTracks().length > 0,
+      cameraOn: stream.getVideoTracks().length > 0,
+    });
   }
 
   /** Joins (clinicians: by id; others: by invite) and, once in, sends camera and microphone. */
@@ -244,6 +255,7 @@ export class CallController {
   async #setSending(kind: MediaKind, on: boolean): Promise<void> {
     const local = this.#local(kind);
     const device = kind === 'audio' ? this.#devices.audio : this.#devices.video;
+    if (!local && !device) return;
     if (local) {
       await this.#act(() => this.#client.setMuted(local, !on));
     } else if (device) {

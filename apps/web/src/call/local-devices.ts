@@ -2,7 +2,7 @@
  * The camera and microphone this page opened. One owner, so "call ended" can promise that
  * both are released: every track is stopped, and the camera light goes out.
  */
-export type DeviceProblem = 'denied' | 'missing' | 'failed';
+export type DeviceProblem = 'denied' | 'missing' | 'busy' | 'failed';
 
 export class DeviceError extends Error {
   override name = 'DeviceError';
@@ -21,6 +21,20 @@ export function captureConstraints(mode: 'consultation' | 'group'): MediaStreamC
       ? { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 15 } }
       : { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 15 } };
   return { audio: { echoCancellation: true, noiseSuppression: true }, video };
+}
+
+function deviceProblemOf(error: unknown): DeviceError {
+  const name = error instanceof DOMException ? error.name : '';
+  if (name === 'NotAllowedError' || name === 'SecurityError') {
+    return new DeviceError('denied', 'camera or microphone not allowed');
+  }
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') {
+    return new DeviceError('missing', 'no camera or microphone');
+  }
+  if (name === 'NotReadableError' || name === 'AbortError') {
+    return new DeviceError('busy', 'the camera or microphone is in use elsewhere');
+  }
+  return new DeviceError('failed', error instanceof Error ? error.message : String(error));
 }
 
 export class LocalDevices {
@@ -46,14 +60,14 @@ export class LocalDevices {
     try {
       stream = await navigator.mediaDevices.getUserMedia(constraints);
     } catch (error) {
-      const name = error instanceof DOMException ? error.name : '';
-      if (name === 'NotAllowedError' || name === 'SecurityError') {
-        throw new DeviceError('denied', 'camera or microphone not allowed');
+      const problem = deviceProblemOf(error);
+      // No camera (or one in use elsewhere) should not keep anyone out: try the microphone.
+      if (problem.problem === 'denied' || !constraints.video || !constraints.audio) throw problem;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: constraints.audio });
+      } catch {
+        throw problem;
       }
-      if (name === 'NotFoundError' || name === 'OverconstrainedError') {
-        throw new DeviceError('missing', 'no camera or microphone');
-      }
-      throw new DeviceError('failed', error instanceof Error ? error.message : String(error));
     }
     if (this.#released) {
       // Released while the permission prompt was open: do not keep what arrived late.

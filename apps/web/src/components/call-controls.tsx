@@ -4,6 +4,8 @@ import { CameraIcon, CameraOffIcon, LeaveIcon, MicIcon, MicOffIcon } from './ico
 interface CallControlsProps {
   readonly micOn: boolean;
   readonly cameraOn: boolean;
+  readonly hasMicrophone: boolean;
+  readonly hasCamera: boolean;
   readonly isHost: boolean;
   readonly onMicrophone: (on: boolean) => void;
   readonly onCamera: (on: boolean) => void;
@@ -11,7 +13,7 @@ interface CallControlsProps {
   readonly onEnd: () => void;
 }
 
-/** Toggle buttons say what pressing them does, and aria-pressed says the current state. */
+/** Toggle buttons say what pressing them does (one state, said once: no aria-pressed too). */
 export function CallControls(props: CallControlsProps) {
   const { t } = useI18n();
   const { micOn, cameraOn, isHost } = props;
@@ -20,7 +22,7 @@ export function CallControls(props: CallControlsProps) {
       <button
         type="button"
         class={`control${micOn ? '' : ' off'}`}
-        aria-pressed={!micOn}
+        disabled={!props.hasMicrophone}
         onClick={() => props.onMicrophone(!micOn)}
       >
         {micOn ? <MicIcon /> : <MicOffIcon />}
@@ -29,7 +31,7 @@ export function CallControls(props: CallControlsProps) {
       <button
         type="button"
         class={`control${cameraOn ? '' : ' off'}`}
-        aria-pressed={!cameraOn}
+        disabled={!props.hasCamera}
         onClick={() => props.onCamera(!cameraOn)}
       >
         {cameraOn ? <CameraIcon /> : <CameraOffIcon />}

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'preact/hooks';
 import type { CallController, CallSnapshot } from '../call/call-controller.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { CallControls } from './call-controls.tsx';
@@ -17,6 +18,9 @@ interface CallViewProps {
 /** In the call: everyone's tiles, the roster beside them, and the controls below. */
 export function CallView({ controller, call, title }: CallViewProps) {
   const { t } = useI18n();
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Admitted from the waiting room, the screen changes under the person: say where they are.
+  useEffect(() => heading.current?.focus(), []);
   const me = call.participantId;
   const others = call.roster.filter((member) => member.participantId !== me);
   const self = call.roster.find((member) => member.participantId === me);
@@ -26,7 +30,9 @@ export function CallView({ controller, call, title }: CallViewProps) {
   return (
     <div class={`call${call.phase === 'reconnecting' ? ' reconnecting' : ''}`}>
       <div class="call-bar">
-        <h1 class="call-title">{title}</h1>
+        <h1 class="call-title screen-heading" ref={heading} tabIndex={-1}>
+          {title}
+        </h1>
         <SafetyCode
           code={call.safetyCode}
           confirmed={call.safetyConfirmed}
@@ -39,7 +45,12 @@ export function CallView({ controller, call, title }: CallViewProps) {
           {t.call.reconnecting}
         </p>
       )}
-      {!call.micOn && call.phase !== 'reconnecting' && (
+      {!call.hasMicrophone && (
+        <p class="banner muted-banner" role="status">
+          {t.devices.none}
+        </p>
+      )}
+      {call.hasMicrophone && !call.micOn && call.phase !== 'reconnecting' && (
         <p class="banner muted-banner" role="status">
           {call.mutedByHost ? t.call.mutedByHost : t.call.youAreMuted}
         </p>
@@ -113,6 +124,8 @@ export function CallView({ controller, call, title }: CallViewProps) {
       <CallControls
         micOn={call.micOn}
         cameraOn={call.cameraOn}
+        hasMicrophone={call.hasMicrophone}
+        hasCamera={call.hasCamera}
         isHost={call.isHost}
         onMicrophone={(on) => void controller.setMicrophone(on)}
         onCamera={(on) => void controller.setCamera(on)}

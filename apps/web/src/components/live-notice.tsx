@@ -15,7 +15,7 @@ export function LiveNotice({ notice }: { readonly notice: CallNotice | undefined
     }[notice.kind];
   }
   return (
-    <p class="live-notice" aria-live="polite" aria-atomic="true" key={notice?.id}>
+    <p class="live-notice" aria-live="polite" aria-atomic="true">
       {text}
     </p>
   );

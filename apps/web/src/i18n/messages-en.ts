@@ -72,6 +72,7 @@ export const en = {
     removeCoClinician: 'Remove co-clinician',
     submit: 'Book consultation',
     submitting: 'Booking…',
+    badTime: 'Enter a valid date and time.',
     failed: (reason: string) => `The consultation was not booked: ${reason}`,
     booked: 'Consultation booked',
     invitesIntro:
@@ -120,6 +121,9 @@ export const en = {
     denied:
       'The browser did not allow the camera or the microphone. Allow them in the browser’s address bar and try again.',
     missing: 'No camera or microphone was found.',
+    busy: 'The camera or microphone is in use by another program. Close it and try again.',
+    continueWithout: 'Continue without camera and microphone',
+    none: 'You take part without camera and microphone: the others cannot see or hear you.',
     preview: 'Your camera',
   },
 

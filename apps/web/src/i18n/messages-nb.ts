@@ -71,6 +71,7 @@ export const nb: Messages = {
     removeCoClinician: 'Fjern behandler',
     submit: 'Bestill konsultasjon',
     submitting: 'Bestiller …',
+    badTime: 'Skriv inn en gyldig dato og et gyldig klokkeslett.',
     failed: (reason) => `Konsultasjonen ble ikke bestilt: ${reason}`,
     booked: 'Konsultasjonen er bestilt',
     invitesIntro:
@@ -118,6 +119,9 @@ export const nb: Messages = {
     denied:
       'Nettleseren tillot ikke kamera eller mikrofon. Gi tillatelse i nettleserens adressefelt og prøv igjen.',
     missing: 'Fant ikke kamera eller mikrofon.',
+    busy: 'Kameraet eller mikrofonen brukes av et annet program. Lukk det og prøv igjen.',
+    continueWithout: 'Fortsett uten kamera og mikrofon',
+    none: 'Du deltar uten kamera og mikrofon: de andre kan ikke se eller høre deg.',
     preview: 'Kameraet ditt',
   },
 

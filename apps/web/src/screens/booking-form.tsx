@@ -63,9 +63,15 @@ export function BookingForm({ api, onBooked, onCancel, onSignInExpired }: Bookin
     event.preventDefault();
     setBusy(true);
     setError(undefined);
+    const starts = new Date(startsAt);
+    if (Number.isNaN(starts.getTime())) {
+      setBusy(false);
+      setError(t.booking.badTime);
+      return;
+    }
     const request: BookingRequest = {
       title: title.trim(),
-      startsAt: new Date(startsAt).toISOString(),
+      startsAt: starts.toISOString(),
       mode,
       interpreter,
       patients: shownPatients.map((p) => ({

@@ -12,13 +12,21 @@ interface HostCallScreenProps {
   readonly token: string;
   readonly consultation: ConsultationSummary;
   readonly onDone: () => void;
+  /** In the waiting room or the call (or on the way in), or not. */
+  readonly onActiveChange: (active: boolean) => void;
 }
 
 /** A clinician opens their consultation: camera and microphone, then straight into the call. */
-export function HostCallScreen({ token, consultation, onDone }: HostCallScreenProps) {
+export function HostCallScreen(props: HostCallScreenProps) {
+  const { token, consultation, onDone, onActiveChange } = props;
   const { t } = useI18n();
   const controller = useMemo(() => new CallController({ token, ...callEndpoints() }), [token]);
   const call = useCall(controller);
+  const active = call.phase !== 'ended' && call.phase !== 'ready' && call.phase !== 'connecting';
+  useEffect(() => {
+    onActiveChange(active);
+    return () => onActiveChange(false);
+  }, [active, onActiveChange]);
   const [deviceProblem, setDeviceProblem] = useState<'denied' | 'missing'>();
 
   useEffect(() => {

@@ -9,10 +9,13 @@ interface InfoScreenProps {
   readonly busy: boolean;
   readonly problem: string | undefined;
   readonly onContinue: () => void;
+  /** Offered once opening camera and microphone failed. */
+  readonly onContinueWithout: () => void;
 }
 
 /** What the invitee reads, and confirms, before camera, microphone or anything else starts. */
-export function InfoScreen({ invite, busy, problem, onContinue }: InfoScreenProps) {
+export function InfoScreen(props: InfoScreenProps) {
+  const { invite, busy, problem, onContinue, onContinueWithout } = props;
   const { t, formatDateTime } = useI18n();
   const [confirmed, setConfirmed] = useState(false);
   return (
@@ -64,8 +67,18 @@ export function InfoScreen({ invite, busy, problem, onContinue }: InfoScreenProp
           <span>{t.info.confirm}</span>
         </label>
         <button type="submit" class="button primary large" disabled={!confirmed || busy}>
-          {busy ? t.call.joining : t.info.continue}
+          {busy ? t.call.joining : problem ? t.retry : t.info.continue}
         </button>
+        {problem && (
+          <button
+            type="button"
+            class="button"
+            disabled={!confirmed || busy}
+            onClick={onContinueWithout}
+          >
+            {t.devices.continueWithout}
+          </button>
+        )}
       </form>
     </div>
   );

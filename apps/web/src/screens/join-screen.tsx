@@ -15,6 +15,8 @@ interface JoinScreenProps {
   readonly token: string;
   readonly invite: string;
   readonly onDone: () => void;
+  /** In the waiting room or the call (or on the way in), or not. */
+  readonly onActiveChange: (active: boolean) => void;
 }
 
 type InviteProblem = 'not-you' | 'invalid' | 'ended' | undefined;
@@ -23,12 +25,17 @@ type InviteProblem = 'not-you' | 'invalid' | 'ended' | undefined;
  * An invitee's way in: the invitation's information screen (nothing starts before they
  * confirm), camera and microphone, their own waiting room, the call, the end.
  */
-export function JoinScreen({ token, invite, onDone }: JoinScreenProps) {
+export function JoinScreen({ token, invite, onDone, onActiveChange }: JoinScreenProps) {
   const { t } = useI18n();
   const controller = useMemo(() => new CallController({ token, ...callEndpoints() }), [token]);
   const call = useCall(controller);
+  const active = call.phase !== 'ended' && call.phase !== 'ready' && call.phase !== 'connecting';
+  useEffect(() => {
+    onActiveChange(active);
+    return () => onActiveChange(false);
+  }, [active, onActiveChange]);
   const [problem, setProblem] = useState<InviteProblem>();
-  const [deviceProblem, setDeviceProblem] = useState<'denied' | 'missing'>();
+  const [deviceProblem, setDeviceProblem] = useState<'denied' | 'missing' | 'busy'>();
   const [starting, setStarting] = useState(false);
 
   useEffect(() => {
@@ -60,11 +67,18 @@ export function JoinScreen({ token, invite, onDone }: JoinScreenProps) {
       await controller.openDevices(info.mode);
     } catch (error) {
       setStarting(false);
-      setDeviceProblem(
-        error instanceof DeviceError && error.problem === 'denied' ? 'denied' : 'missing',
-      );
+      const problem = error instanceof DeviceError ? error.problem : 'failed';
+      setDeviceProblem(problem === 'denied' || problem === 'busy' ? problem : 'missing');
       return;
     }
+    await controller.join({ invite, confirmGroup: info.mode === 'group' });
+  }
+
+  /** Without devices (none, refused, busy): seeing and hearing the others still helps. */
+  async function startWithout() {
+    const info = call.invite;
+    if (!info) return;
+    setStarting(true);
     await controller.join({ invite, confirmGroup: info.mode === 'group' });
   }
 
@@ -103,6 +117,7 @@ export function JoinScreen({ token, invite, onDone }: JoinScreenProps) {
       busy={starting || call.phase === 'joining'}
       problem={deviceProblem && t.devices[deviceProblem]}
       onContinue={() => void start()}
+      onContinueWithout={() => void startWithout()}
     />
   );
 }
