@@ -84,6 +84,10 @@ test('GP and patient: booked in the app, informed, admitted, see and hear each o
   // Nothing starts before the patient confirms: no camera yet.
   expect(await liveDeviceTracks(patient)).toEqual([]);
   await confirmAndWait(patient);
+  // Her own camera, previewed in the waiting room.
+  await expect
+    .poll(() => patient.locator('.preview video').evaluate((v: HTMLVideoElement) => v.videoWidth))
+    .toBeGreaterThan(0);
   await screenshot(patient, 'waiting');
 
   // The GP sees who waits, with the identity the eID proved, and lets her in.

@@ -42,7 +42,7 @@ export interface InviteInfo {
 /** Something to announce to screen readers (and show briefly). */
 export interface CallNotice {
   readonly id: number;
-  readonly kind: 'joined' | 'left' | 'arrived' | 'reconnected' | 'muted-by-host';
+  readonly kind: 'joined' | 'left' | 'arrived' | 'reconnected';
   readonly name: string;
 }
 
@@ -315,9 +315,8 @@ export class CallController {
     client.on('localmute', (local, muted, by) => {
       this.#update({
         ...(local.kind === 'audio' ? { micOn: !muted } : { cameraOn: !muted }),
-        ...(by === 'host' && muted && local.kind === 'audio'
-          ? { mutedByHost: true, notice: this.#notice('muted-by-host', '') }
-          : {}),
+        // The "muted by a clinician" banner is itself a status region: no second notice.
+        ...(by === 'host' && muted && local.kind === 'audio' ? { mutedByHost: true } : {}),
       });
     });
     client.on('reconnecting', () => this.#update({ phase: 'reconnecting' }));

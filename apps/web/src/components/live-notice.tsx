@@ -11,7 +11,6 @@ export function LiveNotice({ notice }: { readonly notice: CallNotice | undefined
       left: t.call.leftNotice(notice.name),
       arrived: t.call.arrived(notice.name),
       reconnected: t.call.reconnected,
-      'muted-by-host': t.call.mutedByHost,
     }[notice.kind];
   }
   return (
