@@ -40,6 +40,9 @@ export type SessionKeysEvents = {
   listenererror: [event: string, error: unknown];
 };
 
+/** How long a sender waits between handing out a new key and encrypting with it. */
+export const KEY_SETTLE_MS = 150;
+
 /**
  * One join's end-to-end keys on the main thread: the KeyManager (bound once the server names
  * the participant), the worker client, and the order in which a membership change takes effect:
@@ -178,6 +181,11 @@ export class SessionKeys extends TypedEmitter<SessionKeysEvents> {
     if (kid === undefined || kid === this.#installedKid) return;
     if (this.#installedKid !== undefined) {
       await this.#bestEffort('announcing KIDs', this.#options.announce(this.announcedKids()));
+      // The server has handed the envelopes on, but each receiver still has to open its own
+      // and give the key to its worker; frames under the new key arriving before that are
+      // lost, and a lost video frame stalls the picture until the next key frame. A moment's
+      // wait lets the keys land first. (A leaver gets no media from the server meanwhile.)
+      if (envelopes.length > 0) await new Promise((resolve) => setTimeout(resolve, KEY_SETTLE_MS));
     }
     // Installed even when relaying or announcing failed: a leaver must not keep a key we use.
     this.#worker.apply(updates);
