@@ -28,6 +28,24 @@ function auditTypes(entries: unknown): string[] {
   return (entries as { type: string }[]).map((entry) => entry.type);
 }
 
+/**
+ * A booked consultation with the doctor in the call and the patient admitted on a connection
+ * of her own (`patient`), with that connection's hello answer (its resume token).
+ */
+async function patientInCall(token?: string) {
+  const booking = await book(server, issuer, people.clinician);
+  const doctor = await client('clinician');
+  const doctorJoined = await enterAsClinician(doctor, booking.consultation.id);
+  const patientToken = token ?? (await issuer.token(people.patient));
+  const patient = await SignalingClient.connect(server.url);
+  clients.push(patient);
+  const hello = await patient.request('hello', { protocolVersion: 1, token: patientToken });
+  await arrive(patient, inviteSecret(booking));
+  const joined = await admit(doctor, patient, people.patient.name);
+  await doctor.until('rosterChanged', ({ roster }) => roster.length === 2);
+  return { booking, doctor, doctorJoined, patient, token: patientToken, hello, joined };
+}
+
 describe('consultations: booking, waiting rooms, admission, roles and ending', () => {
   beforeAll(async () => {
     requireWorkerBinary();
@@ -352,18 +370,7 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
   });
 
   it('lets a client whose connection dropped resume its place; anyone else cannot', async () => {
-    const booking = await book(server, issuer, people.clinician);
-    const doctor = await client('clinician');
-    await enterAsClinician(doctor, booking.consultation.id);
-    const first = await SignalingClient.connect(server.url);
-    clients.push(first);
-    const hello = await first.request('hello', {
-      protocolVersion: 1,
-      token: await issuer.token(people.patient),
-    });
-    await arrive(first, inviteSecret(booking));
-    const joined = await admit(doctor, first, people.patient.name);
-    await doctor.until('rosterChanged', ({ roster }) => roster.length === 2);
+    const { booking, doctor, patient: first, hello, joined } = await patientInCall();
 
     // The network drops (no closing handshake); someone else tries the resume token first.
     first.socket.terminate();
@@ -402,15 +409,8 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
   });
 
   it('resumes a call whose access token expired meanwhile, but takes no expired token for a new session', async () => {
-    const booking = await book(server, issuer, people.clinician);
-    const doctor = await client('clinician');
-    await enterAsClinician(doctor, booking.consultation.id);
     const token = await issuer.token(people.patient, { expiresIn: '2s' });
-    const first = await SignalingClient.connect(server.url);
-    clients.push(first);
-    const hello = await first.request('hello', { protocolVersion: 1, token });
-    await arrive(first, inviteSecret(booking));
-    await admit(doctor, first, people.patient.name);
+    const { patient: first, hello } = await patientInCall(token);
 
     // The token runs out during the call: a minute later (past jose's 30 s of allowed skew).
     vi.useFakeTimers({ now: Date.now() + 60_000, toFake: ['Date'] });
@@ -436,18 +436,8 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
   }, 20_000);
 
   it("never lets someone's resume token carry another person's expired token", async () => {
-    const booking = await book(server, issuer, people.clinician);
     const other = await book(server, issuer, people.secondClinician);
-    const doctor = await client('clinician');
-    await enterAsClinician(doctor, booking.consultation.id);
-    const patient = await SignalingClient.connect(server.url);
-    clients.push(patient);
-    const hello = await patient.request('hello', {
-      protocolVersion: 1,
-      token: await issuer.token(people.patient),
-    });
-    await arrive(patient, inviteSecret(booking));
-    await admit(doctor, patient, people.patient.name);
+    const { patient, hello } = await patientInCall();
     const othersToken = await issuer.token(people.secondClinician, { expiresIn: '2s' });
     vi.useFakeTimers({ now: Date.now() + 60_000, toFake: ['Date'] });
     try {
@@ -469,15 +459,7 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
   }, 20_000);
 
   it('resumes a connection the server has not yet noticed to be dead, and only once', async () => {
-    const booking = await book(server, issuer, people.clinician);
-    const doctor = await client('clinician');
-    await enterAsClinician(doctor, booking.consultation.id);
-    const token = await issuer.token(people.patient);
-    const first = await SignalingClient.connect(server.url);
-    clients.push(first);
-    const hello = await first.request('hello', { protocolVersion: 1, token });
-    await arrive(first, inviteSecret(booking));
-    const joined = await admit(doctor, first, people.patient.name);
+    const { doctor, patient: first, token, hello, joined } = await patientInCall();
 
     // A new network (Wi-Fi to 4G): the old connection still looks open to the server.
     const closed = new Promise<number>((resolve) => first.socket.once('close', resolve));
@@ -507,18 +489,7 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
   });
 
   it('delivers what a dropped connection missed (a key envelope) once it resumes, after the hello answer', async () => {
-    const booking = await book(server, issuer, people.clinician);
-    const doctor = await client('clinician');
-    const doctorJoined = await enterAsClinician(doctor, booking.consultation.id);
-    const first = await SignalingClient.connect(server.url);
-    clients.push(first);
-    const hello = await first.request('hello', {
-      protocolVersion: 1,
-      token: await issuer.token(people.patient),
-    });
-    await arrive(first, inviteSecret(booking));
-    const joined = await admit(doctor, first, people.patient.name);
-    await doctor.until('rosterChanged', ({ roster }) => roster.length === 2);
+    const { doctor, doctorJoined, patient: first, hello, joined } = await patientInCall();
 
     first.socket.terminate();
     // Let the server notice the drop (on loopback, well within this).
