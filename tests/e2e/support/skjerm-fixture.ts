@@ -18,9 +18,8 @@ import { test as base, type Page } from '@playwright/test';
 import { bundleClient } from '@skjerm/client/bundle';
 import type { BookingRequest, BookingResponse } from '@skjerm/protocol';
 import { createLogger, loadConfig, SkjermServer } from '@skjerm/server';
-import { Agent, fetch } from 'undici';
-import { loginAs } from '../../../apps/server/src/auth/test-login.ts';
 import { requireWorkerBinary } from '../../support/worker-binary.ts';
+import { serverAccess } from './server-access.ts';
 
 /** People of the embedded IdP (apps/server/src/auth/test-people.ts). */
 export const people = {
@@ -96,50 +95,24 @@ async function startSkjerm(): Promise<{ env: SkjermEnvironment; stop: () => Prom
     createLogger(process.env.SKJERM_TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent'),
   );
   const http = await servePage(bundleDir);
-  const agent = new Agent({ connect: { rejectUnauthorized: false } });
-  const tokens = new Map<PersonId, Promise<string>>();
+  const access = serverAccess(server.url);
   const env: SkjermEnvironment = {
     server,
     signalingUrl: `${server.url.replace(/^https:/, 'wss:')}/ws`,
     pageUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/`,
-    token(person) {
-      let token = tokens.get(person);
-      if (token === undefined) {
-        token = loginAs(`${server.url}/idp`, person, { redirectUri: `${server.url}/` }).then(
-          (t) => t.accessToken,
-        );
-        tokens.set(person, token);
-      }
-      return token;
-    },
-    async book(clinician, request) {
-      const response = await fetch(`${server.url}/api/consultations`, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: {
-          authorization: `Bearer ${await env.token(clinician)}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          title: 'Kontroll',
-          startsAt: '2026-12-01T10:00:00Z',
-          mode: 'consultation',
-          patients: [{ name: people.patient.name, nationalId: people.patient.nationalId }],
-          ...request,
-        }),
-      });
-      const body = await response.json();
-      if (response.status !== 201) {
-        throw new Error(`booking failed: ${response.status} ${JSON.stringify(body)}`);
-      }
-      return body as BookingResponse;
-    },
+    token: (person) => access.token(person),
+    book: (clinician, request) =>
+      access.book(clinician, {
+        startsAt: '2026-12-01T10:00:00Z',
+        patients: [{ name: people.patient.name, nationalId: people.patient.nationalId }],
+        ...request,
+      }),
   };
   return {
     env,
     async stop() {
       await new Promise((resolve) => http.close(resolve));
-      await agent.close();
+      await access.close();
       await server.close();
       for (const dir of [bundleDir, dataDir]) rmSync(dir, { recursive: true, force: true });
     },

@@ -14,10 +14,9 @@ import { type BrowserContext, test as base, expect, type Page } from '@playwrigh
 import type { BookingRequest, BookingResponse } from '@skjerm/protocol';
 import { createLogger, loadConfig, SkjermServer } from '@skjerm/server';
 import { buildWebApp } from '@skjerm/web/build';
-import { Agent, fetch } from 'undici';
-import { loginAs } from '../../../apps/server/src/auth/test-login.ts';
 import type { TappedFrame } from '../../../apps/server/src/media/frame-tap.ts';
 import { requireWorkerBinary } from '../../support/worker-binary.ts';
+import { serverAccess } from './server-access.ts';
 
 /** The embedded IdP's people these tests use (apps/server/src/auth/test-people.ts). */
 export const cast = {
@@ -78,49 +77,22 @@ async function startWeb(): Promise<{ env: WebEnvironment; stop: () => Promise<vo
       },
     },
   );
-  const agent = new Agent({ connect: { rejectUnauthorized: false } });
-  const tokens = new Map<string, Promise<string>>();
+  const access = serverAccess(server.url);
   const env: WebEnvironment = {
     server,
     url: server.url,
     tapped,
-    token(personId) {
-      let token = tokens.get(personId);
-      if (!token) {
-        token = loginAs(`${server.url}/idp`, personId, { redirectUri: `${server.url}/` }).then(
-          (t) => t.accessToken,
-        );
-        tokens.set(personId, token);
-      }
-      return token;
-    },
-    async book(clinicianId, request) {
-      const response = await fetch(`${server.url}/api/consultations`, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: {
-          authorization: `Bearer ${await env.token(clinicianId)}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          title: 'Kontroll',
-          startsAt: new Date().toISOString(),
-          mode: 'consultation',
-          patients: [{ name: cast.patient.name, nationalId: cast.patient.nationalId }],
-          ...request,
-        }),
-      });
-      const body = await response.json();
-      if (response.status !== 201) {
-        throw new Error(`booking failed: ${response.status} ${JSON.stringify(body)}`);
-      }
-      return body as BookingResponse;
-    },
+    token: (personId) => access.token(personId),
+    book: (clinicianId, request) =>
+      access.book(clinicianId, {
+        patients: [{ name: cast.patient.name, nationalId: cast.patient.nationalId }],
+        ...request,
+      }),
   };
   return {
     env,
     async stop() {
-      await agent.close();
+      await access.close();
       await server.close();
       for (const dir of [webDir, dataDir]) rmSync(dir, { recursive: true, force: true });
     },
