@@ -125,6 +125,21 @@ test('GP and patient: booked in the app, informed, admitted, see and hear each o
   await patient.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
   await screenshot(gp, 'call');
 
+  // Camera off means off: the device is released (its light goes out), and the GP's roster
+  // says so; back on, the GP sees her again.
+  await patient.getByRole('button', { name: 'Turn camera off' }).click();
+  await expect.poll(() => liveDeviceTracks(patient)).toEqual(['audio']);
+  const patientRow = gp.locator(`[data-roster="${patientId}"]`);
+  await expect(patientRow.getByText('Camera off')).toBeAttached();
+  await patient.getByRole('button', { name: 'Turn camera on' }).click();
+  await expect
+    .poll(async () => (await liveDeviceTracks(patient)).sort())
+    .toEqual(['audio', 'video']);
+  await expect(patientRow.getByText('Camera off')).not.toBeAttached();
+  await expect
+    .poll(async () => (await remoteVideo(gp, patientId, 500)).framesAdvanced, { timeout: 20_000 })
+    .toBeGreaterThan(0);
+
   // The GP ends the call: both see it, and neither keeps camera or microphone.
   await gp.getByRole('button', { name: 'End for everyone' }).click();
   for (const page of [gp, patient]) {

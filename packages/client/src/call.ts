@@ -202,6 +202,10 @@ export class Call extends TypedEmitter<CallEvents> {
     return this.#requireMedia().unpublish(local);
   }
 
+  replaceTrack(local: LocalTrack, track: MediaStreamTrack): Promise<void> {
+    return this.#requireMedia().replaceTrack(local, track);
+  }
+
   setMuted(local: LocalTrack, muted: boolean): Promise<void> {
     return this.#requireMedia().setMuted(local, muted);
   }

@@ -333,6 +333,23 @@ describe('SkjermClient', () => {
     });
   });
 
+  it('replaces a published track in place (same producer), and refuses one of another kind', async () => {
+    const { client, socket } = await setUp();
+    await client.connect('token');
+    await client.join({ consultationId: 'consultation-1' });
+    const local = await client.publish(fakeTrack('video'));
+    const producerId = local.producerId;
+    const produced = socket.sent.filter((frame) => frame.method === 'produce').length;
+    const reopened = fakeTrack('video');
+    await client.replaceTrack(local, reopened);
+    expect(local.track).toBe(reopened);
+    expect(local.producerId).toBe(producerId);
+    expect(socket.sent.filter((frame) => frame.method === 'produce')).toHaveLength(produced);
+    await expect(client.replaceTrack(local, fakeTrack('audio'))).rejects.toMatchObject({
+      code: 'invalid-state',
+    });
+  });
+
   it('mutes and unmutes a published track: disabled here, paused on the server, told once per change', async () => {
     const { client, socket, errors } = await setUp();
     const events = muteEvents(client);

@@ -182,6 +182,12 @@ export class SkjermClient extends TypedEmitter<SkjermClientEvents> {
    * Mutes or unmutes one of our tracks: the track is disabled (the encoder gets nothing worth
    * sending) and the server stops forwarding it and updates the roster. Emits 'localmute'.
    */
+  /** Sends `track` instead of a published one of the same kind (see Publisher.replaceTrack). */
+  async replaceTrack(local: LocalTrack, track: MediaStreamTrack): Promise<void> {
+    this.#state.require('replaceTrack', 'joined');
+    await this.#requireCall().replaceTrack(local, track);
+  }
+
   async setMuted(local: LocalTrack, muted: boolean): Promise<void> {
     this.#state.require('setMuted', 'joined');
     await this.#requireCall().setMuted(local, muted);

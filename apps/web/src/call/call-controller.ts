@@ -112,6 +112,8 @@ export class CallController {
   readonly #devices = new LocalDevices();
   readonly #listeners = new Set<Listener>();
   #snapshot: CallSnapshot = initial;
+  /** What the devices were opened for (a reopened camera uses the same size). */
+  #mode: 'consultation' | 'group' = 'consultation';
   #noticeId = 0;
 
   constructor(options: CallControllerOptions) {
@@ -169,6 +171,7 @@ export class CallController {
 
   /** Opens camera and microphone (the browser asks) and shows the preview. */
   async openDevices(mode: 'consultation' | 'group'): Promise<void> {
+    this.#mode = mode;
     const stream = await this.#devices.open(captureConstraints(mode));
     this.#update({
       localStream: stream,
@@ -198,8 +201,27 @@ export class CallController {
     await this.#setSending('audio', on);
   }
 
+  /**
+   * Off stops the camera (its light goes out), not just the picture; on opens it again and
+   * sends the new track in place of the old one.
+   */
   async setCamera(on: boolean): Promise<void> {
-    await this.#setSending('video', on);
+    if (!this.#snapshot.hasCamera) return;
+    const local = this.#local('video');
+    if (!on) {
+      if (local) await this.#act(() => this.#client.setMuted(local, true));
+      this.#devices.stopVideo();
+      this.#update({ cameraOn: false, localStream: this.#devices.stream });
+      return;
+    }
+    await this.#act(async () => {
+      const track = await this.#devices.reopenVideo(captureConstraints(this.#mode).video ?? true);
+      if (local) {
+        await this.#client.replaceTrack(local, track);
+        await this.#client.setMuted(local, false);
+      }
+      this.#update({ cameraOn: true, localStream: this.#devices.stream });
+    });
   }
 
   admit(waitingId: string): Promise<void> {

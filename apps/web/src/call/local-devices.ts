@@ -81,6 +81,36 @@ export class LocalDevices {
     return stream;
   }
 
+  /**
+   * Camera off for real: the track stops, so the camera's light goes out (a disabled track
+   * keeps the device open). The stream object changes, so previews pick up the change.
+   */
+  stopVideo(): void {
+    const stream = this.#stream;
+    if (!stream) return;
+    for (const track of stream.getVideoTracks()) track.stop();
+    this.#stream = new MediaStream(stream.getAudioTracks());
+  }
+
+  /** Camera on again: a new video track, added to a new stream object. */
+  async reopenVideo(video: MediaTrackConstraints | boolean): Promise<MediaStreamTrack> {
+    if (this.#released) throw new DeviceError('failed', 'the devices were already released');
+    let track: MediaStreamTrack | undefined;
+    try {
+      [track] = (await navigator.mediaDevices.getUserMedia({ video })).getVideoTracks();
+    } catch (error) {
+      throw deviceProblemOf(error);
+    }
+    if (!track) throw new DeviceError('missing', 'no camera');
+    if (this.#released) {
+      track.stop();
+      throw new DeviceError('failed', 'the devices were released');
+    }
+    track.contentHint = 'detail';
+    this.#stream = new MediaStream([...(this.#stream?.getAudioTracks() ?? []), track]);
+    return track;
+  }
+
   /** Stops every track. Idempotent; after it nothing can be opened again. */
   release(): void {
     this.#released = true;

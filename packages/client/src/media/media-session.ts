@@ -103,6 +103,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     return this.#run('unpublishing', () => this.#publisher.unpublish(local));
   }
 
+  replaceTrack(local: LocalTrack, track: MediaStreamTrack): Promise<void> {
+    return this.#run('replacing a track', () => this.#publisher.replaceTrack(local, track));
+  }
+
   /** Mutes or unmutes a published track, here and on the server (see Publisher). */
   setMuted(local: LocalTrack, muted: boolean): Promise<void> {
     return this.#run(muted ? 'muting' : 'unmuting', () => this.#publisher.setMuted(local, muted));

@@ -138,6 +138,28 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   }
 
   /**
+   * Sends `track` in place of the published one (a camera reopened after being switched
+   * off, another camera): same producer, same sender, so the E2EE transform stays attached
+   * and nothing is renegotiated. The old track is the app's to stop.
+   */
+  async replaceTrack(local: LocalTrack, track: MediaStreamTrack): Promise<void> {
+    const published = this.#published.find((p) => p === local);
+    if (published === undefined) {
+      throw new SkjermClientError('invalid-state', 'that track is not published');
+    }
+    if (track.kind !== published.kind) {
+      throw new SkjermClientError(
+        'invalid-state',
+        `a ${track.kind} track cannot replace ${published.kind}`,
+      );
+    }
+    published.track = track;
+    const producer = published.producer;
+    // Without a producer (a media reset in progress) the next #produce sends the new track.
+    if (producer !== undefined && !producer.closed) await producer.replaceTrack({ track });
+  }
+
+  /**
    * A host paused our producers of `kind` on the server: our tracks follow, so the state the
    * participant sees is the server's. Unmuting is then the participant's own setMuted(false).
    */

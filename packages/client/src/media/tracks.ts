@@ -34,7 +34,7 @@ export interface RemoteTrack {
 /** A published track and its current producer (none between a media reset and re-producing). */
 export class Published implements LocalTrack {
   readonly kind: MediaKind;
-  readonly track: MediaStreamTrack;
+  track: MediaStreamTrack;
   producer: types.Producer | undefined;
   muted = false;
 
