@@ -184,7 +184,10 @@ export function readAuthConfig(raw: RawAuthConfig): AuthConfig {
     for (const uri of redirectUris) checkRedirectUri(uri);
     for (const name of ['SKJERM_OIDC_CLIENT_ID', 'SKJERM_OIDC_SCOPE'] as const) {
       if (raw[name] !== authConfigSchema.properties[name].default) {
-        throw new ConfigError(name, 'applies to SKJERM_OIDC_ISSUER only (the embedded IdP registers skjerm-web itself)');
+        throw new ConfigError(
+          name,
+          'applies to SKJERM_OIDC_ISSUER only (the embedded IdP registers skjerm-web itself)',
+        );
       }
     }
     identityProvider = {

@@ -303,7 +303,8 @@ export class SignalingSession implements ParticipantChannel {
     ) {
       return;
     }
-    const held = (this.#held ??= []);
+    this.#held ??= [];
+    const held = this.#held;
     if (held.length < MAX_HELD_NOTIFICATIONS) held.push(frame);
     else this.#heldOverflow = true;
   }
