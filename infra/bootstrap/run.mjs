@@ -8,15 +8,14 @@
 //   node infra/bootstrap/run.mjs <package-script> [args...]
 //   node infra/bootstrap/run.mjs --only-bootstrap
 import { spawn } from 'node:child_process';
-import { delimiter, join } from 'node:path';
 import { ensureMediasoupWorker } from '../mediasoup-worker/build.mjs';
 import { ensureDebianPackages } from './debian-packages.mjs';
 import { ensureDependencies } from './dependencies.mjs';
-import { ensureNodeRuntime, nodeHome } from './node-runtime.mjs';
+import { ensureNodeRuntime } from './node-runtime.mjs';
 import { cacheDir, repoRoot } from './paths.mjs';
-import { ensurePnpm, pnpmBinDir } from './pnpm.mjs';
-import { run } from './processes.mjs';
+import { ensurePnpm } from './pnpm.mjs';
 import { BootstrapError, say, seconds, step } from './progress.mjs';
+import { buildWebApp, projectEnv } from './project-steps.mjs';
 
 /** @returns {Promise<NodeJS.ProcessEnv>} the environment every project command runs in */
 async function bootstrap() {
@@ -24,22 +23,10 @@ async function bootstrap() {
   await step('Debian packages', ensureDebianPackages);
   await step('Node runtime', ensureNodeRuntime);
   await step('pnpm', ensurePnpm);
-  const env = {
-    ...process.env,
-    PATH: [join(nodeHome, 'bin'), pnpmBinDir, process.env.PATH ?? ''].join(delimiter),
-    // pnpm would otherwise offer to self-update or switch versions through the network.
-    npm_config_update_notifier: 'false',
-    COREPACK_ENABLE_STRICT: '0',
-  };
+  const env = projectEnv();
   await step('dependencies', () => ensureDependencies(env));
-  // The web app the server serves: esbuild takes well under a second, so it is simply rebuilt
-  // each time (a stale bundle would be worse than the time saved).
   await step('web app', async () => {
-    await run(join(nodeHome, 'bin', 'node'), ['apps/web/scripts/build.ts'], {
-      cwd: repoRoot,
-      env,
-      quiet: true,
-    });
+    await buildWebApp(env);
     return false;
   });
   let workerBinary = '';

@@ -18,13 +18,14 @@
 // the tree it runs in: run it in a throwaway copy (a container build stage), never a checkout
 // you work in.
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ensureDependencies } from '../../bootstrap/dependencies.mjs';
 import { ensureNodeRuntime, nodeHome } from '../../bootstrap/node-runtime.mjs';
 import { cacheDir, repoRoot } from '../../bootstrap/paths.mjs';
-import { ensurePnpm, pnpmBinDir } from '../../bootstrap/pnpm.mjs';
+import { ensurePnpm } from '../../bootstrap/pnpm.mjs';
 import { run } from '../../bootstrap/processes.mjs';
 import { BootstrapError, say, step } from '../../bootstrap/progress.mjs';
+import { buildWebApp, projectEnv } from '../../bootstrap/project-steps.mjs';
 import { ensureMediasoupWorker } from '../../mediasoup-worker/build.mjs';
 
 /** What the server needs at run time, relative to the repository root. */
@@ -64,23 +65,12 @@ async function main() {
   }
   await step('Node runtime', ensureNodeRuntime);
   await step('pnpm', ensurePnpm);
-  const env = {
-    ...process.env,
-    PATH: [join(nodeHome, 'bin'), pnpmBinDir, process.env.PATH ?? ''].join(delimiter),
-    npm_config_update_notifier: 'false',
-    COREPACK_ENABLE_STRICT: '0',
-    // The image is built from the lockfile exactly (ensureDependencies reads this).
-    CI: 'true',
-  };
+  // The image is built from the lockfile exactly (ensureDependencies reads CI).
+  const env = projectEnv({ CI: 'true' });
   process.env.CI = 'true';
   await step('dependencies', () => ensureDependencies(env));
   await step('web app', async () => {
-    if (!existsSync(join(repoRoot, 'apps/web/scripts/build.ts'))) return false;
-    await run(join(nodeHome, 'bin', 'node'), ['apps/web/scripts/build.ts'], {
-      cwd: repoRoot,
-      env,
-      quiet: true,
-    });
+    await buildWebApp(env);
     return true;
   });
   let workerBinary = '';
