@@ -7,6 +7,7 @@
 import {
   detectEncodedTransformApi,
   type Greeting,
+  isSkjermClientError,
   type JoinTarget,
   type LeaveReason,
   type LocalTrack,
@@ -39,6 +40,15 @@ export interface InviteInfo {
   readonly otherPatients: number;
 }
 
+/**
+ * What went wrong: the server's protocol error code, else the SDK's, for the screens to say in
+ * the person's language; the message (English, from the server or SDK) is the fallback.
+ */
+export interface CallError {
+  readonly code: string;
+  readonly message: string;
+}
+
 /** Something to announce to screen readers (and show briefly). */
 export interface CallNotice {
   readonly id: number;
@@ -66,7 +76,7 @@ export interface CallSnapshot {
   readonly safetyConfirmed: boolean;
   readonly isHost: boolean;
   readonly endReason: EndReason | undefined;
-  readonly error: string | undefined;
+  readonly error: CallError | undefined;
   readonly notice: CallNotice | undefined;
 }
 
@@ -164,7 +174,7 @@ export class CallController {
       this.#update({ invite: info });
       return info;
     } catch (error) {
-      this.#update({ error: messageOf(error) });
+      this.#update({ error: callErrorOf(error) });
       throw error;
     }
   }
@@ -308,7 +318,7 @@ export class CallController {
     try {
       await action();
     } catch (error) {
-      this.#update({ error: messageOf(error) });
+      this.#update({ error: callErrorOf(error) });
     }
   }
 
@@ -352,7 +362,7 @@ export class CallController {
     client.on('close', (reason) => {
       if (reason !== 'closed') this.#finish('connection-closed');
     });
-    client.on('error', (error) => this.#update({ error: error.message }));
+    client.on('error', (error) => this.#update({ error: callErrorOf(error) }));
   }
 
   #announceRosterChange(before: readonly RosterMember[], after: readonly RosterMember[]): void {
@@ -372,7 +382,7 @@ export class CallController {
   }
 
   #fail(error: unknown): void {
-    this.#update({ error: messageOf(error) });
+    this.#update({ error: callErrorOf(error) });
     this.#finish('failed');
   }
 
@@ -396,6 +406,10 @@ export class CallController {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function callErrorOf(error: unknown): CallError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (isSkjermClientError(error)) {
+    return { code: error.serverError?.code ?? error.code, message };
+  }
+  return { code: 'unknown', message };
 }

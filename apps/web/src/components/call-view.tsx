@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { CallController, CallSnapshot } from '../call/call-controller.ts';
-import { useI18n } from '../i18n/i18n.ts';
+import { describeError, useI18n } from '../i18n/i18n.ts';
 import { CallControls } from './call-controls.tsx';
 import { LiveNotice } from './live-notice.tsx';
 import { MediaElement } from './media-element.tsx';
@@ -57,7 +57,7 @@ export function CallView({ controller, call, title }: CallViewProps) {
       )}
       {call.error && (
         <p class="banner error" role="alert">
-          {t.call.error(call.error)}
+          {describeError(t, call.error)}
         </p>
       )}
       <LiveNotice notice={call.notice} />

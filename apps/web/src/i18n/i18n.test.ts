@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialLanguage, messagesFor } from './i18n.ts';
+import { describeError, initialLanguage, messagesFor } from './i18n.ts';
 
 /** Every leaf of a catalogue, by path, with its type (string, function or object). */
 function shape(value: unknown, path = ''): string[] {
@@ -27,5 +27,15 @@ describe('languages', () => {
     expect(strings).not.toContain('""');
     expect(nb.call.arrived('Kari')).toContain('Kari');
     expect(nb.signIn.title).not.toBe(en.signIn.title);
+  });
+
+  it('says known errors in the language, and unknown ones by their own message', () => {
+    const nb = messagesFor('nb');
+    expect(describeError(nb, { code: 'forbidden', message: 'only hosts' })).toBe(
+      nb.errors.forbidden,
+    );
+    expect(describeError(nb, { code: 'internal', message: 'join failed on the server' })).toContain(
+      'join failed on the server',
+    );
   });
 });

@@ -60,6 +60,11 @@ export interface I18n {
 
 export const I18nContext = createContext<I18n | undefined>(undefined);
 
+/** An error said in the person's language when its code is known, else its own message. */
+export function describeError(t: Messages, error: { code: string; message: string }): string {
+  return t.errors[error.code] ?? t.call.error(error.message);
+}
+
 export function useI18n(): I18n {
   const i18n = useContext(I18nContext);
   if (!i18n) throw new Error('useI18n outside I18nContext');

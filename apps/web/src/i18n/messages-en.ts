@@ -204,6 +204,22 @@ export const en = {
     nothingRecorded: 'Nothing from the call was recorded.',
   },
 
+  errors: {
+    'connection-failed':
+      'The video service could not be reached. Check your connection and try again.',
+    'connection-closed': 'The connection to the video service was lost.',
+    'request-timeout': 'The video service did not answer in time. Try again.',
+    'media-failed': 'Picture or sound could not be connected. Try reloading the page.',
+    'e2ee-failed':
+      'The encryption keys could not be exchanged with everyone. Try reloading the page.',
+    unauthenticated: 'Your sign-in is no longer valid. Sign in again.',
+    forbidden: 'You are not allowed to do that in this consultation.',
+    'not-found': 'That is not there any more.',
+    'consultation-ended': 'The consultation has ended.',
+    unavailable: 'The video service is busy or restarting. Try again in a moment.',
+    'rate-limited': 'Too much at once. Wait a moment and try again.',
+  } as Record<string, string>,
+
   unsupported: {
     title: 'This browser cannot be used',
     body: 'This browser cannot encrypt video end to end, and Skjerm never sends unencrypted video. Use a current version of Chrome, Edge, Firefox or Safari.',

@@ -202,6 +202,21 @@ export const nb: Messages = {
     nothingRecorded: 'Ingenting fra samtalen ble tatt opp.',
   },
 
+  errors: {
+    'connection-failed': 'Fikk ikke kontakt med videotjenesten. Sjekk forbindelsen og prøv igjen.',
+    'connection-closed': 'Forbindelsen til videotjenesten ble brutt.',
+    'request-timeout': 'Videotjenesten svarte ikke i tide. Prøv igjen.',
+    'media-failed': 'Bilde eller lyd kunne ikke kobles opp. Prøv å laste inn siden på nytt.',
+    'e2ee-failed':
+      'Krypteringsnøklene kunne ikke utveksles med alle. Prøv å laste inn siden på nytt.',
+    unauthenticated: 'Innloggingen din gjelder ikke lenger. Logg inn på nytt.',
+    forbidden: 'Du har ikke lov til å gjøre det i denne konsultasjonen.',
+    'not-found': 'Det finnes ikke lenger.',
+    'consultation-ended': 'Konsultasjonen er avsluttet.',
+    unavailable: 'Videotjenesten er opptatt eller starter på nytt. Prøv igjen om litt.',
+    'rate-limited': 'For mye på en gang. Vent litt og prøv igjen.',
+  },
+
   unsupported: {
     title: 'Denne nettleseren kan ikke brukes',
     body: 'Denne nettleseren kan ikke kryptere video ende-til-ende, og Skjerm sender aldri ukryptert video. Bruk en oppdatert versjon av Chrome, Edge, Firefox eller Safari.',

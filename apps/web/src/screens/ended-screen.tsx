@@ -1,10 +1,10 @@
-import type { EndReason } from '../call/call-controller.ts';
+import type { CallError, EndReason } from '../call/call-controller.ts';
 import { ScreenHeading } from '../components/screen-heading.tsx';
-import { useI18n } from '../i18n/i18n.ts';
+import { describeError, useI18n } from '../i18n/i18n.ts';
 
 interface EndedScreenProps {
   readonly reason: EndReason;
-  readonly error?: string | undefined;
+  readonly error?: CallError | undefined;
   readonly onDone: () => void;
 }
 
@@ -26,7 +26,7 @@ export function EndedScreen({ reason, error, onDone }: EndedScreenProps) {
     removed: t.ended.removed,
     denied: t.ended.denied,
     'connection-closed': t.ended.connection,
-    failed: error ? t.call.error(error) : t.ended.connection,
+    failed: error ? describeError(t, error) : t.ended.connection,
   }[reason];
   return (
     <div class="card narrow" data-screen="ended">
