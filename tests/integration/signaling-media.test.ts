@@ -2,6 +2,7 @@ import type { SkjermServer } from '@skjerm/server';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESUME_GRACE_AFTER_DROP_MS } from '../../apps/server/src/signaling/session.ts';
+import { generateSrtpParameters, SrtpContext } from '../../bench/load/srtp.ts';
 import {
   admit,
   arrive,
@@ -123,6 +124,72 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
     // What arrives is still ciphertext: VP8 descriptor (4 bytes), clear VP8 header, SFrame.
     const forwarded = sink.received.find((p) => p.ssrc === consumerSsrc);
     expect(forwarded?.payload.length).toBeGreaterThan(900);
+  });
+
+  it('forwards SFrame media over SRTP plain transports, each leg under its own key', async () => {
+    const { a, b } = await consultation();
+    if (!b) throw new Error('no patient');
+    const kid = a.joined.senderSlot * 0x1_0000;
+    const sender = await PlainRtpPeer.sframeSender(kid);
+    const sendKey = generateSrtpParameters();
+    const { producerId, port, ssrc } = await PlainRtpPeer.produce(
+      a.client,
+      'video',
+      [kid],
+      undefined,
+      sendKey,
+    );
+    const source = await openPeer();
+    let stop = false;
+    const sending = source.send(port, ssrc, {
+      kind: 'video',
+      sframe: sender,
+      frames: 300,
+      intervalMs: 10,
+      stopped: () => stop,
+      srtp: new SrtpContext(sendKey),
+    });
+    // Announced once the server has unprotected the SRTP and found SFrame inside.
+    await b.client.waitFor('newProducer', (data) => data.producerId === producerId);
+    const sink = await openPeer();
+    const transportId = await sink.receiveTransport(b.client, { srtp: true });
+    const consumer = await b.client.request('consume', { transportId, producerId });
+    await b.client.request('resumeConsumer', { consumerId: consumer.consumerId });
+    const consumerSsrc = (consumer.rtpParameters as { encodings: { ssrc: number }[] }).encodings[0]
+      ?.ssrc;
+    // Every packet the sink records passed the SRTP tag check under the server's key.
+    await expect
+      .poll(() => sink.received.filter((p) => p.ssrc === consumerSsrc).length, { timeout: 5000 })
+      .toBeGreaterThan(20);
+    stop = true;
+    await sending;
+    expect(sink.srtpFailures).toBe(0);
+    const forwarded = sink.received.find((p) => p.ssrc === consumerSsrc);
+    // VP8 payload descriptor with a picture id, then the clear VP8 header and SFrame.
+    expect(forwarded?.payload[0]).toBe(0x90);
+    expect(forwarded?.payload.length).toBeGreaterThan(900);
+  });
+
+  it('refuses SRTP keys for a plain RTP transport and a key of the wrong length', async () => {
+    const { a } = await consultation({ alone: true });
+    const plain = await a.client.request('createTransport', { direction: 'send', type: 'plain' });
+    await expect(
+      a.client.request('connectTransport', {
+        transportId: plain.transportId,
+        srtpParameters: generateSrtpParameters(),
+      }),
+    ).rejects.toMatchObject({ error: { code: 'bad-request' } });
+    const srtp = await a.client.request('createTransport', {
+      direction: 'send',
+      type: 'plain',
+      srtp: true,
+    });
+    await expect(
+      a.client.request('connectTransport', {
+        transportId: srtp.transportId,
+        srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'c2hvcnQ=' },
+      }),
+    ).rejects.toMatchObject({ error: { code: 'bad-request' } });
   });
 
   it('closes a producer that sends plaintext VP8 within 2 s, forwards none of it, and audits it', async () => {

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { protectFrame, SFrameSender } from '@skjerm/sframe';
+import { generateSrtpParameters, SrtpContext, type SrtpParameters } from '../../bench/load/srtp.ts';
 import { buildRtpPacket, parseRtpPacket } from './rtp.ts';
 import type { SignalingClient } from './signaling-client.ts';
 
@@ -37,6 +38,8 @@ export interface SendOptions {
   frames: number;
   intervalMs: number;
   stopped?: () => boolean;
+  /** Protect packets with this SRTP context (the one `produce` connected the transport with). */
+  srtp?: SrtpContext | undefined;
 }
 
 /**
@@ -47,11 +50,23 @@ export interface SendOptions {
 export class PlainRtpPeer {
   readonly socket: Socket;
   readonly received: { ssrc: number; payloadType: number; payload: Uint8Array }[] = [];
+  /** SRTP packets whose tag did not verify under the server's key. */
+  srtpFailures = 0;
+  /** The server's key on an SRTP receive transport: what it sends is opened with it. */
+  #srtpInbound: SrtpContext | undefined;
 
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.on('message', (message) => {
-      const packet = parseRtpPacket(new Uint8Array(message));
+      let bytes: Uint8Array | undefined = new Uint8Array(message);
+      if (this.#srtpInbound && !isRtcp(bytes)) {
+        bytes = this.#srtpInbound.unprotectRtp(bytes);
+        if (!bytes) {
+          this.srtpFailures++;
+          return;
+        }
+      }
+      const packet = parseRtpPacket(bytes);
       if (packet) this.received.push(packet);
     });
   }
@@ -77,9 +92,21 @@ export class PlainRtpPeer {
     kind: 'audio' | 'video',
     kids: number[],
     ssrc = kind === 'video' ? 0x2222 : 0x1111,
+    srtp?: SrtpParameters,
   ) {
-    const transport = await client.request('createTransport', { direction: 'send', type: 'plain' });
+    const transport = await client.request('createTransport', {
+      direction: 'send',
+      type: 'plain',
+      ...(srtp ? { srtp: true } : {}),
+    });
     if (!('port' in transport)) throw new Error('expected a plain transport');
+    if (srtp) {
+      // A send transport learns the peer's address from its media: only the key is given.
+      await client.request('connectTransport', {
+        transportId: transport.transportId,
+        srtpParameters: srtp,
+      });
+    }
     const { producerId } = await client.request('produce', {
       transportId: transport.transportId,
       kind,
@@ -89,13 +116,27 @@ export class PlainRtpPeer {
     return { producerId, port: transport.port, ssrc };
   }
 
-  /** createTransport(recv), connect it to this peer's socket. */
-  async receiveTransport(client: SignalingClient): Promise<string> {
-    const transport = await client.request('createTransport', { direction: 'recv', type: 'plain' });
+  /**
+   * createTransport(recv), connect it to this peer's socket; with `srtp`, over SRTP, and what
+   * arrives is unprotected with the server's key before it is recorded.
+   */
+  async receiveTransport(client: SignalingClient, options: { srtp?: boolean } = {}) {
+    const transport = await client.request('createTransport', {
+      direction: 'recv',
+      type: 'plain',
+      ...(options.srtp ? { srtp: true } : {}),
+    });
+    if (options.srtp) {
+      if (!('srtpParameters' in transport) || !transport.srtpParameters) {
+        throw new Error('expected an SRTP plain transport');
+      }
+      this.#srtpInbound = new SrtpContext(transport.srtpParameters);
+    }
     await client.request('connectTransport', {
       transportId: transport.transportId,
       ip: '127.0.0.1',
       port: this.socket.address().port,
+      ...(options.srtp ? { srtpParameters: generateSrtpParameters() } : {}),
     });
     return transport.transportId;
   }
@@ -125,7 +166,7 @@ export class PlainRtpPeer {
         marker: true,
         payload,
       });
-      this.socket.send(packet, port, '127.0.0.1');
+      this.socket.send(options.srtp ? options.srtp.protectRtp(packet) : packet, port, '127.0.0.1');
       sent++;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
@@ -135,4 +176,10 @@ export class PlainRtpPeer {
   close(): void {
     this.socket.close();
   }
+}
+
+/** RTCP packet types 192-223 under rtcp-mux (RFC 5761 §4); SRTCP keeps them in clear. */
+function isRtcp(bytes: Uint8Array): boolean {
+  const type = bytes[1] ?? 0;
+  return type >= 192 && type <= 223;
 }

@@ -26,6 +26,7 @@ export {
   RosterMember,
   requests,
   SFrameParameters,
+  SrtpParameters,
   WaitingEntry,
   WaitingResult,
 } from './messages.ts';

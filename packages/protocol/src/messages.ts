@@ -88,9 +88,34 @@ export const TransportOptions = Type.Object(
   strict,
 );
 
-/** RTP over a PlainTransport: load generators and tests only, enabled by server config. */
+/**
+ * SRTP crypto suites a plain transport may use: AES_CM_128_HMAC_SHA1_80 only, the one mediasoup
+ * creates SRTP PlainTransports with here (RFC 3711 §8.2 profile; a 16-byte master key and a
+ * 14-byte master salt, 30 bytes that base64 writes as 40 characters).
+ */
+export const SrtpCryptoSuite = Type.Literal('AES_CM_128_HMAC_SHA1_80');
+
+/** One end's SRTP master key and salt for a plain transport, as mediasoup spells them. */
+export const SrtpParameters = Type.Object(
+  {
+    cryptoSuite: SrtpCryptoSuite,
+    keyBase64: Type.String({ minLength: 40, maxLength: 40, pattern: '^[A-Za-z0-9+/]{40}$' }),
+  },
+  strict,
+);
+export type SrtpParameters = Static<typeof SrtpParameters>;
+
+/**
+ * RTP over a PlainTransport: load generators and tests only, enabled by server config. With
+ * SRTP, `srtpParameters` is the server's key: what it sends is protected with it.
+ */
 export const PlainTransportOptions = Type.Object(
-  { transportId: Id, ip: Type.String(), port: Type.Integer() },
+  {
+    transportId: Id,
+    ip: Type.String(),
+    port: Type.Integer(),
+    srtpParameters: Type.Optional(SrtpParameters),
+  },
   strict,
 );
 
@@ -238,6 +263,8 @@ export const requests = {
         direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]),
         /** 'plain' only when the server allows it (load generators, tests). */
         type: Type.Optional(Type.Union([Type.Literal('webrtc'), Type.Literal('plain')])),
+        /** Plain transports only: SRTP (AES_CM_128_HMAC_SHA1_80) instead of plain RTP. */
+        srtp: Type.Optional(Type.Boolean()),
       },
       strict,
     ),
@@ -251,6 +278,11 @@ export const requests = {
         /** For plain transports: where the client receives RTP. */
         ip: Type.Optional(Type.String({ maxLength: 64 })),
         port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+        /**
+         * For SRTP plain transports: the client's key, which what it sends is protected with
+         * (alone for a send transport, whose client address the server learns from its media).
+         */
+        srtpParameters: Type.Optional(SrtpParameters),
       },
       strict,
     ),

@@ -156,10 +156,12 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     this.#rtpCapabilities.set(participantId, capabilities);
   }
 
+  /** `srtp` (plain transports only): SRTP, AES_CM_128_HMAC_SHA1_80, instead of plain RTP. */
   async createTransport(
     participantId: string,
     direction: Direction,
     type: 'webrtc' | 'plain',
+    srtp = false,
   ): Promise<mediasoupTypes.Transport> {
     this.#checkLimit(participantId, 'transports', this.#transports);
     let transport: mediasoupTypes.Transport;
@@ -173,9 +175,11 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
         rtcpMux: true,
         // A sending client's address is learnt from its first packet.
         comedia: direction === 'send',
+        ...(srtp ? { enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const } : {}),
         appData,
       });
     } else {
+      if (srtp) throw new RequestError('bad-request', 'srtp is for plain transports only');
       if (!this.#webRtcServer) throw new RequestError('unavailable', 'no WebRTC media listener');
       transport = await this.#router.createWebRtcTransport({
         webRtcServer: this.#webRtcServer,
@@ -210,21 +214,43 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     return entry.item;
   }
 
+  /**
+   * Connects a plain transport: where the server sends (receive transports; a send transport
+   * learns its client's address from the first packet) and, with SRTP, the client's key.
+   */
   async connectPlainTransport(
     participantId: string,
     transportId: string,
-    ip: string,
-    port: number,
+    remote: { ip?: string; port?: number; srtpParameters?: mediasoupTypes.SrtpParameters },
   ) {
     const transport = this.transportOf(participantId, transportId);
-    if (transport.constructor.name !== 'PlainTransport' || ip !== this.#options.plainRtpIp) {
+    if (transport.constructor.name !== 'PlainTransport') {
+      throw new RequestError('bad-request', `transport ${transportId} is not a plain transport`);
+    }
+    const plain = transport as mediasoupTypes.PlainTransport;
+    const { ip, port, srtpParameters } = remote;
+    // Send transports are comedia (see createTransport).
+    const comedia = this.#transports.get(transportId)?.direction === 'send';
+    if (ip !== undefined && ip !== this.#options.plainRtpIp) {
       // The server would send media wherever it is told: only to the node's own plain address.
       throw new RequestError(
         'forbidden',
         `plain RTP may only be sent to ${this.#options.plainRtpIp}`,
       );
     }
-    await (transport as mediasoupTypes.PlainTransport).connect({ ip, port });
+    if ((ip === undefined || port === undefined) && !comedia) {
+      throw new RequestError('bad-request', 'a receive transport needs ip and port');
+    }
+    if ((srtpParameters !== undefined) !== (plain.srtpParameters !== undefined)) {
+      throw new RequestError(
+        'bad-request',
+        plain.srtpParameters ? 'an SRTP transport needs srtpParameters' : 'transport is not SRTP',
+      );
+    }
+    await plain.connect({
+      ...(comedia ? {} : { ip, port }),
+      ...(srtpParameters ? { srtpParameters } : {}),
+    });
   }
 
   async produce(

@@ -384,16 +384,33 @@ export const handlers: HandlerTable = {
 
   createTransport: {
     states: ['joined'],
-    async handle(session, { direction, type }, { plainRtp, turn }) {
+    async handle(session, { direction, type, srtp }, { plainRtp, turn }) {
       const { consultation, participantId } = joined(session);
       const kind = type ?? 'webrtc';
       if (kind === 'plain' && !plainRtp) {
         throw new RequestError('forbidden', 'plain RTP transports are disabled on this server');
       }
-      const transport = await consultation.media.createTransport(participantId, direction, kind);
+      const transport = await consultation.media.createTransport(
+        participantId,
+        direction,
+        kind,
+        srtp ?? false,
+      );
       if (kind === 'plain') {
-        const { tuple } = transport as mediasoupTypes.PlainTransport;
-        return { transportId: transport.id, ip: tuple.localIp, port: tuple.localPort };
+        const { tuple, srtpParameters } = transport as mediasoupTypes.PlainTransport;
+        return {
+          transportId: transport.id,
+          ip: tuple.localIp,
+          port: tuple.localPort,
+          ...(srtpParameters
+            ? {
+                srtpParameters: {
+                  cryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const,
+                  keyBase64: srtpParameters.keyBase64,
+                },
+              }
+            : {}),
+        };
       }
       const webrtc = transport as mediasoupTypes.WebRtcTransport;
       return {
@@ -408,15 +425,22 @@ export const handlers: HandlerTable = {
 
   connectTransport: {
     states: ['joined'],
-    async handle(session, { transportId, dtlsParameters, ip, port }) {
+    async handle(session, { transportId, dtlsParameters, ip, port, srtpParameters }) {
       const { consultation, participantId } = joined(session);
       if (dtlsParameters) {
         const transport = consultation.media.transportOf(participantId, transportId);
         await transport.connect({ dtlsParameters });
-      } else if (ip !== undefined && port !== undefined) {
-        await consultation.media.connectPlainTransport(participantId, transportId, ip, port);
+      } else if ((ip !== undefined && port !== undefined) || srtpParameters) {
+        await consultation.media.connectPlainTransport(participantId, transportId, {
+          ...(ip !== undefined ? { ip } : {}),
+          ...(port !== undefined ? { port } : {}),
+          ...(srtpParameters ? { srtpParameters } : {}),
+        });
       } else {
-        throw new RequestError('bad-request', 'give dtlsParameters, or ip and port for plain RTP');
+        throw new RequestError(
+          'bad-request',
+          'give dtlsParameters, or ip and port (and srtpParameters) for plain RTP',
+        );
       }
       return {};
     },
