@@ -1,3 +1,4 @@
+import type { SrtpParameters } from './srtp.ts';
 import type { MemberRole } from './synthetic-people.ts';
 
 export type MediaKind = 'audio' | 'video';
@@ -14,8 +15,17 @@ export interface RoomSpec {
 }
 
 /**
+ * A member's two transports' SRTP master keys (AES_CM_128_HMAC_SHA1_80), one set per end: the
+ * load generator's protect what it sends, the worker's what the worker sends.
+ */
+export interface TransportKeys {
+  send: SrtpParameters;
+  recv: SrtpParameters;
+}
+
+/**
  * What the load generator needs from whatever sets up media: rooms to join and, per member, a
- * session that creates plain RTP transports, produces and consumes. Skjerm does it through its
+ * session that creates SRTP PlainTransports (no ICE/DTLS), produces and consumes. Skjerm does it through its
  * signaling protocol, the baseline by calling mediasoup directly; the media the load generator
  * sends and measures is the same for both.
  */
@@ -44,8 +54,14 @@ export interface MemberSession {
   readonly joinStartedAt: number;
   /** The member's SFrame sender slot: its KIDs are slot * 2^16 + epoch. */
   readonly senderSlot: number;
-  /** Creates the send and receive transports; media for this member goes to `receivePort`. */
-  openTransports(receivePort: number): Promise<{ sendPort: number }>;
+  /**
+   * Creates the send and receive transports, SRTP with the generator's `keys`; media for this
+   * member goes to `receivePort`. Returns the worker's keys of both.
+   */
+  openTransports(
+    receivePort: number,
+    keys: TransportKeys,
+  ): Promise<{ sendPort: number; workerKeys: TransportKeys }>;
   produce(kind: MediaKind, ssrc: number, kids: readonly number[]): Promise<string>;
   /** Called for every producer of others this member may consume, those already there first. */
   onProducer(listener: (producerId: string) => void): void;

@@ -6,6 +6,7 @@ import { MediaReceiver, type WindowRecorder } from './media-receiver.ts';
 import { asksForKeyFrame } from './rtp.ts';
 import { RtpSource } from './rtp-source.ts';
 import { SFrameKey } from './sframe-key.ts';
+import { generateSrtpParameters, SrtpContext } from './srtp.ts';
 
 /**
  * Every track the load generator sends, by producer id: a receiver learns from it whose key
@@ -55,7 +56,11 @@ export class LoadParticipant {
   /** Join time counts only when someone in the room was already sending as it began. */
   readonly measureJoin: boolean;
   consumeFailures = 0;
+  /** SRTCP from the worker on the send transport whose tag did not verify. */
+  srtcpFailures = 0;
   #session: MemberSession | undefined;
+  /** The worker's key of the send transport: it protects the RTCP asking for key frames. */
+  #sendTransportInbound: SrtpContext | undefined;
   readonly #sendSocket: Socket;
 
   private constructor(
@@ -70,7 +75,13 @@ export class LoadParticipant {
     this.measureJoin = measureJoin;
     sendSocket.on('error', () => undefined); // ICMP unreachable after the transport closed
     sendSocket.on('message', (packet) => {
-      if (!asksForKeyFrame(packet)) return;
+      if (!this.#sendTransportInbound) return;
+      const rtcp = this.#sendTransportInbound.unprotectRtcp(packet);
+      if (!rtcp) {
+        this.srtcpFailures++;
+        return;
+      }
+      if (!asksForKeyFrame(rtcp)) return;
       for (const source of this.sources) source.requestKeyFrame();
     });
   }
@@ -103,17 +114,22 @@ export class LoadParticipant {
   }
 
   /**
-   * After joining: transports, a key for the member's sender slot, its tracks produced and
-   * sending, and every producer of the others consumed as it appears.
+   * After joining: SRTP transports, a key for the member's sender slot, its tracks produced
+   * and sending, and every producer of the others consumed as it appears.
    */
   async attach(session: MemberSession, directory: ProducerDirectory): Promise<void> {
     this.#session = session;
     const kid = session.senderSlot * 0x1_0000;
     const baseKey = randomBytes(16);
-    const [key, { sendPort }] = await Promise.all([
+    const keys = { send: generateSrtpParameters(), recv: generateSrtpParameters() };
+    const [key, { sendPort, workerKeys }] = await Promise.all([
       SFrameKey.create(SFRAME_CIPHER_SUITE, BigInt(kid), baseKey),
-      session.openTransports(this.receiver.port),
+      session.openTransports(this.receiver.port, keys),
     ]);
+    this.#sendTransportInbound = new SrtpContext(workerKeys.send);
+    this.receiver.useSrtpKey(new SrtpContext(workerKeys.recv));
+    // One context for all of the member's tracks: it keeps a rollover counter per SSRC.
+    const outbound = new SrtpContext(keys.send);
     this.#sendSocket.connect(sendPort, '127.0.0.1');
     await once(this.#sendSocket, 'connect');
     for (const kind of this.kinds) {
@@ -122,6 +138,7 @@ export class LoadParticipant {
         ssrc: directory.allocateSsrc(),
         socket: this.#sendSocket,
         key,
+        srtp: outbound,
       });
       const producerId = await session.produce(kind, source.ssrc, [kid]);
       directory.register(producerId, source);

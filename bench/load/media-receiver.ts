@@ -2,8 +2,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { joinChunks, Vp8FrameAssembler } from './frame-assembler.ts';
 import { PROBE_BYTES, readProbe } from './media-profile.ts';
-import { readRtp } from './rtp.ts';
+import { isRtcp, readRtp } from './rtp.ts';
 import type { RtpSource } from './rtp-source.ts';
+import type { SrtpContext } from './srtp.ts';
 import { readVp8Descriptor } from './vp8-packetizer.ts';
 
 /** What every receiver records while a measurement window is open. */
@@ -78,7 +79,10 @@ export class MediaReceiver {
   /** performance.now() of the first frame received from anyone. */
   firstFrameAt: number | undefined;
   unknownPackets = 0;
+  /** SRTP packets whose tag did not verify under the worker's key (none expected). */
+  srtpFailures = 0;
   readonly #recorder: WindowRecorder;
+  #srtp: SrtpContext | undefined;
 
   private constructor(socket: Socket, recorder: WindowRecorder) {
     this.socket = socket;
@@ -98,6 +102,11 @@ export class MediaReceiver {
     return this.socket.address().port;
   }
 
+  /** The worker's key of the receive transport, which protects everything it sends here. */
+  useSrtpKey(srtp: SrtpContext): void {
+    this.#srtp = srtp;
+  }
+
   addStream(ssrc: number, source: RtpSource): void {
     this.streams.set(ssrc, new ConsumerStream(source));
   }
@@ -106,7 +115,14 @@ export class MediaReceiver {
     this.socket.close();
   }
 
-  #onPacket(packet: Buffer): void {
+  #onPacket(received: Buffer): void {
+    // RTCP (sender reports) is not needed; consumers exist only once the key is known.
+    if (!this.#srtp || isRtcp(received)) return;
+    const packet = this.#srtp.unprotectRtp(received);
+    if (!packet) {
+      this.srtpFailures++;
+      return;
+    }
     const rtp = readRtp(packet);
     if (!rtp) return; // RTCP sender reports
     const stream = this.streams.get(rtp.ssrc);

@@ -9,6 +9,7 @@ import {
   producerRtpParameters,
   type RoomControl,
   type RoomSpec,
+  type TransportKeys,
 } from './control-plane.ts';
 import type {
   RawMethod,
@@ -22,7 +23,7 @@ const serverScript = fileURLToPath(new URL('./raw-mediasoup-server.ts', import.m
 
 /**
  * The baseline control plane: raw-mediasoup-server.ts in a child process, told over IPC to
- * create routers, plain transports, producers and consumers exactly as Skjerm's media room
+ * create routers, SRTP plain transports, producers and consumers exactly as Skjerm's media room
  * does, and nothing else. Producers are announced to the room's other members at once.
  */
 export class RawMediasoupPlane implements ControlPlane {
@@ -149,15 +150,23 @@ export class RawSession implements MemberSession {
     this.senderSlot = senderSlot;
   }
 
-  async openTransports(receivePort: number): Promise<{ sendPort: number }> {
+  async openTransports(receivePort: number, keys: TransportKeys) {
     const { plane, routerId } = this.#room;
     const send = await plane.call('createTransport', { routerId, direction: 'send' });
     const recv = await plane.call('createTransport', { routerId, direction: 'recv' });
-    await plane.call('connect', { transportId: recv.transportId, port: receivePort });
+    await plane.call('connect', { transportId: send.transportId, srtpParameters: keys.send });
+    await plane.call('connect', {
+      transportId: recv.transportId,
+      port: receivePort,
+      srtpParameters: keys.recv,
+    });
     this.#sendTransportId = send.transportId;
     this.#recvTransportId = recv.transportId;
     plane.mediaPorts.add(send.port);
-    return { sendPort: send.port };
+    return {
+      sendPort: send.port,
+      workerKeys: { send: send.srtpParameters, recv: recv.srtpParameters },
+    };
   }
 
   async produce(kind: MediaKind, ssrc: number, _kids: readonly number[]): Promise<string> {

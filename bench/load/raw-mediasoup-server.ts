@@ -1,18 +1,23 @@
 // The baseline: the least a mediasoup application must do to forward the same load through the
 // same worker binary, run as its own process like Skjerm's server. No signaling, no consultations,
-// no SFrame check: routers, plain transports, produce and consume, driven over the IPC channel by
+// no SFrame check: routers, SRTP plain transports, produce and consume, driven over the IPC channel by
 // raw-mediasoup-driver.ts.
 import mediasoup, { type types } from 'mediasoup';
 import { routerMediaCodecs } from '../../apps/server/src/media/codecs.ts';
+import { SRTP_CRYPTO_SUITE, type SrtpParameters } from './srtp.ts';
 
 /** Requests the driver sends, each with the result it gets back. */
 export type RawRequests = {
   createRouter: { params: Record<string, never>; result: { routerId: string } };
   createTransport: {
     params: { routerId: string; direction: 'send' | 'recv' };
-    result: { transportId: string; port: number };
+    result: { transportId: string; port: number; srtpParameters: SrtpParameters };
   };
-  connect: { params: { transportId: string; port: number }; result: Record<string, never> };
+  connect: {
+    /** `port` for receive transports; send transports learn it from the first packet. */
+    params: { transportId: string; port?: number; srtpParameters: SrtpParameters };
+    result: Record<string, never>;
+  };
   produce: {
     params: { transportId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters };
     result: { producerId: string };
@@ -58,21 +63,28 @@ class RawMediasoupServer {
       }
       case 'createTransport': {
         const { routerId, direction } = params as RawRequests['createTransport']['params'];
-        // As Skjerm's MediaRoom creates plain transports.
+        // As Skjerm's MediaRoom creates SRTP plain transports.
         const transport = await this.#router(routerId).createPlainTransport({
           listenIp: { ip: '127.0.0.1' },
           rtcpMux: true,
           comedia: direction === 'send',
+          enableSrtp: true,
+          srtpCryptoSuite: SRTP_CRYPTO_SUITE,
         });
         this.#transports.set(transport.id, transport);
         transport.observer.once('close', () => this.#transports.delete(transport.id));
-        return { transportId: transport.id, port: transport.tuple.localPort };
+        const keyBase64 = transport.srtpParameters?.keyBase64 ?? '';
+        return {
+          transportId: transport.id,
+          port: transport.tuple.localPort,
+          srtpParameters: { cryptoSuite: SRTP_CRYPTO_SUITE, keyBase64 },
+        };
       }
       case 'connect': {
-        const { transportId, port } = params as RawRequests['connect']['params'];
+        const { transportId, port, srtpParameters } = params as RawRequests['connect']['params'];
         await (this.#transport(transportId) as types.PlainTransport).connect({
-          ip: '127.0.0.1',
-          port,
+          ...(port === undefined ? {} : { ip: '127.0.0.1', port }),
+          srtpParameters,
         });
         return {};
       }

@@ -10,13 +10,16 @@ import {
 } from './media-profile.ts';
 import { RTP_HEADER_BYTES, writeRtpHeader } from './rtp.ts';
 import type { SFrameKey } from './sframe-key.ts';
+import type { SrtpContext } from './srtp.ts';
 import { MAX_RTP_PAYLOAD, packetizeVp8 } from './vp8-packetizer.ts';
 
 export interface RtpSourceOptions {
   kind: MediaKind;
   ssrc: number;
-  /** Connected to the SFU's send transport (plain RTP, comedia). */
+  /** Connected to the SFU's send transport (SRTP plain transport, comedia). */
   socket: Socket;
+  /** Protects every packet with the generator's key of that transport. */
+  srtp: SrtpContext;
   /**
    * The member's SFrame key: it seals what this source sends, and receivers open with it (the
    * load generator plays every member, so it knows every key).
@@ -38,7 +41,7 @@ const RTP_CLOCK_PER_FRAME = {
 /**
  * One synthetic track: at its frame rate it builds a frame with a probe inside, protects it
  * as the browser transform does (SFrameKey writes what @skjerm/sframe's protectFrame writes),
- * packetizes it and sends it. Video opens every key frame interval with a key frame and
+ * packetizes it and sends it over SRTP. Video opens every key frame interval with a key frame and
  * answers PLI/FIR with one.
  */
 export class RtpSource {
@@ -54,6 +57,7 @@ export class RtpSource {
   /** Frame slots dropped because the load generator fell too far behind (should stay 0). */
   skippedFrames = 0;
   readonly #socket: Socket;
+  readonly #srtp: SrtpContext;
   readonly #intervalMs: number;
   #nextProbe = 0;
   #frameIndex = 0;
@@ -72,6 +76,7 @@ export class RtpSource {
     this.ssrc = options.ssrc;
     this.key = options.key;
     this.#socket = options.socket;
+    this.#srtp = options.srtp;
     this.#intervalMs =
       1000 / (options.kind === 'video' ? VIDEO.framesPerSecond : AUDIO.framesPerSecond);
   }
@@ -175,7 +180,7 @@ export class RtpSource {
         ssrc: this.ssrc,
       });
       this.#rtpSequence = (this.#rtpSequence + 1) & 0xffff;
-      this.#socket.send(packet, this.#onSent);
+      this.#socket.send(this.#srtp.protectRtp(packet), this.#onSent);
     }
     this.packetsSent += packets.length;
     this.framesSent++;

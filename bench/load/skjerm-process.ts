@@ -12,8 +12,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The Skjerm server as operators run it (`node apps/server/src/main.ts`), in its own process so
- * the load generator's CPU is not the server's: one mediasoup worker, plain RTP allowed (no
- * ICE/DTLS/SRTP: the load generator has no WebRTC stack), tokens from the given issuer, a
+ * the load generator's CPU is not the server's: one mediasoup worker, plain transports allowed
+ * (the load generator speaks SRTP on them but has no ICE/DTLS stack), tokens from the given issuer, a
  * throwaway data folder, loopback only.
  */
 export class SkjermProcess {

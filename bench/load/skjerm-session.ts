@@ -4,10 +4,11 @@ import {
   type MemberSession,
   producerRtpParameters,
   SFRAME_CIPHER_SUITE,
+  type TransportKeys,
 } from './control-plane.ts';
 import type { SignalingClient } from './signaling-client.ts';
 
-/** One admitted member: plain RTP transports, SFrame-declared producers, consumers. */
+/** One admitted member: SRTP plain transports, SFrame-declared producers, consumers. */
 export class SkjermSession implements MemberSession {
   readonly joinStartedAt: number;
   readonly senderSlot: number;
@@ -34,25 +35,38 @@ export class SkjermSession implements MemberSession {
     });
   }
 
-  async openTransports(receivePort: number): Promise<{ sendPort: number }> {
+  async openTransports(receivePort: number, keys: TransportKeys) {
     const send = await this.#client.request('createTransport', {
       direction: 'send',
       type: 'plain',
+      srtp: true,
     });
     const recv = await this.#client.request('createTransport', {
       direction: 'recv',
       type: 'plain',
+      srtp: true,
     });
-    if (!('port' in send) || !('port' in recv)) throw new Error('expected plain transports');
+    if (!('port' in send) || !('port' in recv) || !send.srtpParameters || !recv.srtpParameters) {
+      throw new Error('expected SRTP plain transports');
+    }
+    // The send transport learns the generator's address from its first packet: key only.
+    await this.#client.request('connectTransport', {
+      transportId: send.transportId,
+      srtpParameters: keys.send,
+    });
     await this.#client.request('connectTransport', {
       transportId: recv.transportId,
       ip: '127.0.0.1',
       port: receivePort,
+      srtpParameters: keys.recv,
     });
     this.#sendTransportId = send.transportId;
     this.#recvTransportId = recv.transportId;
     this.#onSendPort(send.port);
-    return { sendPort: send.port };
+    return {
+      sendPort: send.port,
+      workerKeys: { send: send.srtpParameters, recv: recv.srtpParameters },
+    };
   }
 
   async produce(kind: MediaKind, ssrc: number, kids: readonly number[]): Promise<string> {

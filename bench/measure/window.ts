@@ -58,6 +58,8 @@ export interface WindowMeasurement {
   loadGeneratorDrops: number;
   sfuDrops: number;
   decryptFailures: number;
+  /** SRTP/SRTCP packets from the worker whose tag did not verify (should be 0). */
+  srtpFailures: number;
   /** Frame slots the senders dropped because the load generator fell behind (should be 0). */
   skippedFrames: number;
 }
@@ -87,6 +89,7 @@ export async function measureWindow(
   const loadPorts = new Set(participants.flatMap((p) => p.ports));
   const silentConsumers = streams.filter((s) => s.frames === 0).length;
   const decryptFailuresBefore = sum(streams.map((s) => s.decryptFailures));
+  const srtpFailuresBefore = srtpFailures(participants);
   const skippedBefore = sum(sources.map((s) => s.skippedFrames));
   const worker = new CpuMeter(plane.workerPid);
   const control = new CpuMeter(plane.controlPid);
@@ -159,8 +162,13 @@ export async function measureWindow(
     loadGeneratorDrops: udpDrops(loadPorts) - dropsBefore.load,
     sfuDrops: udpDrops(plane.mediaPorts) - dropsBefore.sfu,
     decryptFailures: sum(streams.map((s) => s.decryptFailures)) - decryptFailuresBefore,
+    srtpFailures: srtpFailures(participants) - srtpFailuresBefore,
     skippedFrames: sum(sources.map((s) => s.skippedFrames)) - skippedBefore,
   };
+}
+
+function srtpFailures(participants: readonly LoadParticipant[]): number {
+  return sum(participants.map((p) => p.receiver.srtpFailures + p.srtcpFailures));
 }
 
 /**

@@ -40,7 +40,9 @@ export class ConsoleReport {
     p(
       `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, load ${m.loadAverage.join(' ')}`,
     );
-    p('Media over plain RTP transports (SKJERM_PLAIN_RTP=true): no ICE, DTLS or SRTP;');
+    p(
+      'Media over SRTP PlainTransports (AES_CM_128_HMAC_SHA1_80, SKJERM_PLAIN_RTP=true), no ICE/DTLS;',
+    );
     p(
       'every frame SFrame-encrypted. One mediasoup 3.12.16 worker per plane (MEDIASOUP_WORKER_BIN);',
     );

@@ -33,7 +33,7 @@ export function writeResults(dir: string, results: RunResults): { json: string; 
     elapsedSeconds: results.elapsedSeconds,
     machine: { ...results.machine, loadAverageAtEnd: machine().loadAverage },
     media:
-      'plain RTP transports (SKJERM_PLAIN_RTP=true): no ICE/DTLS/SRTP; SFrame AES_128_GCM_SHA256_128 frames',
+      'SRTP PlainTransports (AES_CM_128_HMAC_SHA1_80, SKJERM_PLAIN_RTP=true), no ICE/DTLS; SFrame AES_128_GCM_SHA256_128 frames',
     criteria: { maxLoss: MAX_LOSS, maxP99Ms: MAX_P99_MS, ...TARGETS },
     comparisons: compare(steady),
     capacity,
