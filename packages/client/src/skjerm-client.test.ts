@@ -78,7 +78,9 @@ async function setUp(
             }
           : HELLO,
     }),
-    restartIce: () => ({ result: { iceParameters: transportAnswer().iceParameters } }),
+    restartIce: () => ({
+      result: { iceParameters: transportAnswer().iceParameters, iceServers: [] },
+    }),
     join: (request) => {
       joinParams = request.params;
       return { result: options.join === 'waiting' ? WAITING : joined() };

@@ -288,9 +288,13 @@ export const requests = {
     ),
     Type.Object({}),
   ),
+  /** New ICE credentials; for WebRTC transports also fresh TURN credentials (they expire). */
   restartIce: method(
     Type.Object({ transportId: Id }, strict),
-    Type.Object({ iceParameters: OpaqueObject }),
+    Type.Object({
+      iceParameters: OpaqueObject,
+      iceServers: Type.Optional(Type.Array(IceServer, { maxItems: 4 })),
+    }),
   ),
   produce: method(
     Type.Object(

@@ -448,10 +448,14 @@ export const handlers: HandlerTable = {
 
   restartIce: {
     states: ['joined'],
-    async handle(session, { transportId }) {
+    async handle(session, { transportId }, { turn }) {
       const { consultation, participantId } = joined(session);
       const iceParameters = await consultation.media.restartIce(participantId, transportId);
-      return { iceParameters: iceParameters as unknown as Record<string, unknown> };
+      return {
+        iceParameters: iceParameters as unknown as Record<string, unknown>,
+        // A call that restarts ICE hours in may hold relay credentials that have expired.
+        iceServers: turn.iceServers(session.id),
+      };
     },
   },
 

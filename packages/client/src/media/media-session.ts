@@ -200,9 +200,13 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     return this.#run('restarting ICE', async () => {
       for (const transport of [this.#send, this.#recv]) {
         if (transport === undefined || transport.closed) continue;
-        const { iceParameters } = await this.#options.signaling.request('restartIce', {
+        const { iceParameters, iceServers } = await this.#options.signaling.request('restartIce', {
           transportId: transport.id,
         });
+        // Fresh TURN credentials first: the old ones may have expired during a long call.
+        if (iceServers !== undefined) {
+          await transport.updateIceServers({ iceServers: iceServers as RTCIceServer[] });
+        }
         await transport.restartIce({
           iceParameters: iceParameters as unknown as types.IceParameters,
         });
