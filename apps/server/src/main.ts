@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   // The media workers inherit this process's environment and parse untrusted network input:
   // once read, secrets leave it.
   delete process.env.SKJERM_TURN_SECRET;
+  delete process.env.SKJERM_METRICS_TOKEN;
   const log = createLogger(config.logLevel);
   const server = await SkjermServer.start(config, log);
   let stopping = false;

@@ -169,7 +169,10 @@ export class SkjermServer {
         strictTransportSecurity: !tls.selfSigned,
       });
       await http.register(healthRoutes, { workers, isDraining: () => server.#draining });
-      await http.register(metricsRoutes, { metrics: server.metrics });
+      await http.register(metricsRoutes, {
+        metrics: server.metrics,
+        token: config.metricsToken,
+      });
       await http.register(signalingRoutes, {
         sessions: server.#sessions,
         context: {

@@ -99,6 +99,11 @@ export const configSchema = Type.Object({
     description:
       'Days after a consultation ends before its personal data (names, identity numbers, title) is deleted; audit entries keep only pseudonymous ids.',
   }),
+  SKJERM_METRICS_TOKEN: Type.String({
+    default: '',
+    description:
+      'Bearer token /metrics requires (Prometheus: authorization.credentials_file); empty = /metrics is open, so restrict it at the firewall or proxy. At least 32 characters; never logged.',
+  }),
   SKJERM_LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
       Type.Literal(level),
@@ -123,6 +128,8 @@ export interface ServerConfig {
   sframeRecheckMs: number;
   wsMessagesPerSecond: number;
   retentionDays: number;
+  /** What /metrics requires as a bearer token; undefined = open. */
+  metricsToken: string | undefined;
   logLevel: RawConfig['SKJERM_LOG_LEVEL'];
   auth: AuthConfig;
 }
@@ -170,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     sframeRecheckMs: raw.SKJERM_SFRAME_RECHECK_SECONDS * 1000,
     wsMessagesPerSecond: raw.SKJERM_WS_MESSAGES_PER_SECOND,
     retentionDays: raw.SKJERM_RETENTION_DAYS,
+    metricsToken: readMetricsToken(raw.SKJERM_METRICS_TOKEN),
     logLevel: raw.SKJERM_LOG_LEVEL,
     auth: readAuthConfig(raw),
   };
@@ -205,4 +213,17 @@ function readSchema<T extends ReturnType<typeof Type.Object>>(schema: T, env: No
     }
   }
   return withDefaults as Static<T>;
+}
+
+/** A guessable token is no protection: refused, with its length but never its value. */
+function readMetricsToken(value: string): string | undefined {
+  const token = value.trim();
+  if (!token) return undefined;
+  if (token.length < 32) {
+    throw new ConfigError(
+      'SKJERM_METRICS_TOKEN',
+      `must be at least 32 characters (it has ${token.length})`,
+    );
+  }
+  return token;
 }
