@@ -251,11 +251,14 @@ export class SkjermServer {
     return this.#embeddedIdp;
   }
 
-  /** The HTTPS origin clients use (with the port actually bound). */
+  /** The HTTPS origin clients use: the public port, else the port actually bound. */
   get url(): string {
+    const { publicHostname, publicPort } = this.config;
+    if (publicPort === 443) return `https://${publicHostname}`;
+    if (publicPort !== undefined) return `https://${publicHostname}:${publicPort}`;
     const address = this.http.server.address();
     const port = typeof address === 'object' && address ? address.port : this.config.port;
-    return `https://${this.config.publicHostname}:${port}`;
+    return `https://${publicHostname}:${port}`;
   }
 
   get closed(): boolean {

@@ -35,6 +35,13 @@ export const configSchema = Type.Object({
     minLength: 1,
     description: 'Host name clients use; the self-signed certificate is made for it.',
   }),
+  SKJERM_PUBLIC_PORT: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 65535,
+    description:
+      'Port clients use, when a proxy or load balancer listens on another one than SKJERM_PORT (e.g. 443 in front of 8443); 0 = the port Skjerm listens on. Invitation links, the web app and the embedded IdP use it.',
+  }),
   SKJERM_DATA_DIR: Type.String({
     default: '.data',
     minLength: 1,
@@ -119,6 +126,8 @@ export interface ServerConfig {
   host: string;
   port: number;
   publicHostname: string;
+  /** undefined = the port actually bound. */
+  publicPort: number | undefined;
   dataDir: string;
   tls: { certFile: string; keyFile: string } | undefined;
   mediaWorkers: number;
@@ -163,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     host: raw.SKJERM_HOST,
     port: raw.SKJERM_PORT,
     publicHostname: raw.SKJERM_PUBLIC_HOSTNAME,
+    publicPort: raw.SKJERM_PUBLIC_PORT === 0 ? undefined : raw.SKJERM_PUBLIC_PORT,
     dataDir: resolve(raw.SKJERM_DATA_DIR),
     tls:
       certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined,
