@@ -23,7 +23,7 @@ export function captureConstraints(mode: 'consultation' | 'group'): MediaStreamC
   return { audio: { echoCancellation: true, noiseSuppression: true }, video };
 }
 
-function deviceProblemOf(error: unknown): DeviceError {
+function deviceErrorOf(error: unknown): DeviceError {
   const name = error instanceof DOMException ? error.name : '';
   if (name === 'NotAllowedError' || name === 'SecurityError') {
     return new DeviceError('denied', 'camera or microphone not allowed');
@@ -35,6 +35,12 @@ function deviceProblemOf(error: unknown): DeviceError {
     return new DeviceError('busy', 'the camera or microphone is in use elsewhere');
   }
   return new DeviceError('failed', error instanceof Error ? error.message : String(error));
+}
+
+/** What a person is told when the devices did not open ('failed' reads as not found). */
+export function deviceProblemOf(error: unknown): 'denied' | 'missing' | 'busy' {
+  const problem = error instanceof DeviceError ? error.problem : 'failed';
+  return problem === 'denied' || problem === 'busy' ? problem : 'missing';
 }
 
 export class LocalDevices {
@@ -60,7 +66,7 @@ export class LocalDevices {
     try {
       stream = await navigator.mediaDevices.getUserMedia(constraints);
     } catch (error) {
-      const problem = deviceProblemOf(error);
+      const problem = deviceErrorOf(error);
       // No camera (or one in use elsewhere) should not keep anyone out: try the microphone.
       if (problem.problem === 'denied' || !constraints.video || !constraints.audio) throw problem;
       try {
@@ -99,7 +105,7 @@ export class LocalDevices {
     try {
       [track] = (await navigator.mediaDevices.getUserMedia({ video })).getVideoTracks();
     } catch (error) {
-      throw deviceProblemOf(error);
+      throw deviceErrorOf(error);
     }
     if (!track) throw new DeviceError('missing', 'no camera');
     if (this.#released) {

@@ -1,11 +1,9 @@
 import type { ConsultationSummary } from '@skjerm/protocol';
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { CallController } from '../call/call-controller.ts';
-import { DeviceError } from '../call/local-devices.ts';
-import { useCall } from '../call/use-call.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { deviceProblemOf } from '../call/local-devices.ts';
+import { useCallController } from '../call/use-call.ts';
 import { CallView } from '../components/call-view.tsx';
 import { useI18n } from '../i18n/i18n.ts';
-import { callEndpoints } from './call-endpoints.ts';
 import { EndedScreen } from './ended-screen.tsx';
 
 interface HostCallScreenProps {
@@ -20,14 +18,8 @@ interface HostCallScreenProps {
 export function HostCallScreen(props: HostCallScreenProps) {
   const { token, consultation, onDone, onActiveChange } = props;
   const { t } = useI18n();
-  const controller = useMemo(() => new CallController({ token, ...callEndpoints() }), [token]);
-  const call = useCall(controller);
-  const active = call.phase !== 'ended' && call.phase !== 'ready' && call.phase !== 'connecting';
-  useEffect(() => {
-    onActiveChange(active);
-    return () => onActiveChange(false);
-  }, [active, onActiveChange]);
-  const [deviceProblem, setDeviceProblem] = useState<'denied' | 'missing'>();
+  const { controller, call } = useCallController(token, onActiveChange);
+  const [deviceProblem, setDeviceProblem] = useState<'denied' | 'missing' | 'busy'>();
 
   useEffect(() => {
     let cancelled = false;
@@ -38,15 +30,12 @@ export function HostCallScreen(props: HostCallScreenProps) {
         await controller.openDevices(consultation.mode);
       } catch (error) {
         // A clinician without a camera can still admit, talk by text elsewhere, or end.
-        setDeviceProblem(
-          error instanceof DeviceError && error.problem === 'denied' ? 'denied' : 'missing',
-        );
+        setDeviceProblem(deviceProblemOf(error));
       }
       if (!cancelled) await controller.join({ consultationId: consultation.id });
     })();
     return () => {
       cancelled = true;
-      controller.dispose();
     };
   }, [controller, consultation.id, consultation.mode]);
 

@@ -1,12 +1,10 @@
 import { isSkjermClientError } from '@skjerm/client';
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { CallController } from '../call/call-controller.ts';
-import { DeviceError } from '../call/local-devices.ts';
-import { useCall } from '../call/use-call.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { deviceProblemOf } from '../call/local-devices.ts';
+import { useCallController } from '../call/use-call.ts';
 import { CallView } from '../components/call-view.tsx';
 import { ScreenHeading } from '../components/screen-heading.tsx';
 import { useI18n } from '../i18n/i18n.ts';
-import { callEndpoints } from './call-endpoints.ts';
 import { EndedScreen } from './ended-screen.tsx';
 import { InfoScreen } from './info-screen.tsx';
 import { WaitingScreen } from './waiting-screen.tsx';
@@ -27,13 +25,7 @@ type InviteProblem = 'not-you' | 'invalid' | 'ended' | undefined;
  */
 export function JoinScreen({ token, invite, onDone, onActiveChange }: JoinScreenProps) {
   const { t } = useI18n();
-  const controller = useMemo(() => new CallController({ token, ...callEndpoints() }), [token]);
-  const call = useCall(controller);
-  const active = call.phase !== 'ended' && call.phase !== 'ready' && call.phase !== 'connecting';
-  useEffect(() => {
-    onActiveChange(active);
-    return () => onActiveChange(false);
-  }, [active, onActiveChange]);
+  const { controller, call } = useCallController(token, onActiveChange);
   const [problem, setProblem] = useState<InviteProblem>();
   const [deviceProblem, setDeviceProblem] = useState<'denied' | 'missing' | 'busy'>();
   const [starting, setStarting] = useState(false);
@@ -54,7 +46,6 @@ export function JoinScreen({ token, invite, onDone, onActiveChange }: JoinScreen
     })();
     return () => {
       cancelled = true;
-      controller.dispose();
     };
   }, [controller, invite]);
 
@@ -67,8 +58,7 @@ export function JoinScreen({ token, invite, onDone, onActiveChange }: JoinScreen
       await controller.openDevices(info.mode);
     } catch (error) {
       setStarting(false);
-      const problem = error instanceof DeviceError ? error.problem : 'failed';
-      setDeviceProblem(problem === 'denied' || problem === 'busy' ? problem : 'missing');
+      setDeviceProblem(deviceProblemOf(error));
       return;
     }
     await controller.join({ invite, confirmGroup: info.mode === 'group' });
