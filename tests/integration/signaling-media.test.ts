@@ -362,6 +362,39 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
     expect(server.workers.worker(slot)?.worker.pid).not.toBe(pid);
   });
 
+  it('shows everyone on the roster that a participant paused its own audio, and resumed it', async () => {
+    const { a: doctor, b } = await consultation();
+    const patient = b?.client as SignalingClient;
+    const doctorId = doctor.joined.participantId;
+    const audioOf = (roster: readonly { participantId: string; audio: boolean }[]) =>
+      roster.find((member) => member.participantId === doctorId)?.audio;
+
+    const kid = doctor.joined.senderSlot * 0x1_0000;
+    const { producerId, port, ssrc } = await PlainRtpPeer.produce(doctor.client, 'audio', [kid]);
+    const source = await openPeer();
+    let stop = false;
+    const sending = source.send(port, ssrc, {
+      kind: 'audio',
+      sframe: await PlainRtpPeer.sframeSender(kid),
+      frames: 1000,
+      intervalMs: 20,
+      stopped: () => stop,
+    });
+    try {
+      await patient.until('rosterChanged', ({ roster }) => audioOf(roster) === true);
+      await doctor.client.request('setProducerPaused', { producerId, paused: true });
+      const off = await patient.until('rosterChanged', ({ roster }) => audioOf(roster) === false);
+      expect(off.roster.find((m) => m.participantId === doctorId)?.video).toBe(false);
+      await doctor.client.request('setProducerPaused', { producerId, paused: false });
+      await patient.until('rosterChanged', ({ roster }) => audioOf(roster) === true);
+      // The producer's owner hears of it too: its own roster is the same.
+      await doctor.client.until('rosterChanged', ({ roster }) => audioOf(roster) === true);
+    } finally {
+      stop = true;
+      await sending;
+    }
+  });
+
   it('refuses an expired token and a too-low assurance patient over the WebSocket, then hangs up', async () => {
     const expiredClient = await SignalingClient.connect(server.url);
     clients.push(expiredClient);
