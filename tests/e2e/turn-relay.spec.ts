@@ -17,11 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
 import { bundleClient } from '@skjerm/client/bundle';
 import type { BookingResponse } from '@skjerm/protocol';
-import { createLogger, loadConfig, SkjermServer } from '@skjerm/server';
+import type { SkjermServer } from '@skjerm/server';
 import { Agent, fetch } from 'undici';
 import { loginAs } from '../../apps/server/src/auth/test-login.ts';
 import { type Coturn, startCoturn } from '../support/coturn.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
+import { startLoopbackServer } from './support/loopback-server.ts';
 
 /** People of the embedded IdP (apps/server/src/auth/test-people.ts). */
 const clinician = { id: 'kari-nordmann', name: 'Dr. Kari Nordmann' };
@@ -68,24 +69,15 @@ async function startRelayEnvironment() {
   const secret = randomBytes(32).toString('base64');
   const coturn = await startCoturn(secret, 1);
   const bundleDir = mkdtempSync(join(tmpdir(), 'skjerm-e2e-turn-bundle-'));
-  const dataDir = mkdtempSync(join(tmpdir(), 'skjerm-e2e-turn-'));
   await bundleClient({ outdir: bundleDir, entries: { harness: join(pageDir, 'harness.ts') } });
-  const server = await SkjermServer.start(
-    loadConfig({
-      SKJERM_HOST: '127.0.0.1',
-      SKJERM_PORT: '0',
-      SKJERM_PUBLIC_HOSTNAME: '127.0.0.1',
-      SKJERM_DATA_DIR: dataDir,
-      SKJERM_MEDIA_WORKERS: '1',
-      SKJERM_MEDIA_LISTEN_IP: '127.0.0.1',
-      SKJERM_MEDIA_PORT: String(45000 + (process.pid % 1000) * 2),
+  const { server, stop: stopServer } = await startLoopbackServer({
+    mediaPort: 45000 + (process.pid % 1000) * 2,
+    env: {
       SKJERM_TURN_URLS: coturn.url,
       SKJERM_TURN_SECRET: secret,
       SKJERM_TURN_TTL_SECONDS: '600',
-      SKJERM_LOG_LEVEL: 'silent',
-    }),
-    createLogger('silent'),
-  );
+    },
+  });
   const http = await servePage(bundleDir);
   const agent = new Agent({ connect: { rejectUnauthorized: false } });
   const env: RelayEnvironment = {
@@ -119,9 +111,9 @@ async function startRelayEnvironment() {
   const stop = async () => {
     await new Promise((resolve) => http.close(resolve));
     await agent.close();
-    await server.close();
+    await stopServer();
     await coturn.stop();
-    for (const dir of [bundleDir, dataDir]) rmSync(dir, { recursive: true, force: true });
+    rmSync(bundleDir, { recursive: true, force: true });
   };
   return { env, stop };
 }

@@ -17,8 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { test as base, type Page } from '@playwright/test';
 import { bundleClient } from '@skjerm/client/bundle';
 import type { BookingRequest, BookingResponse } from '@skjerm/protocol';
-import { createLogger, loadConfig, SkjermServer } from '@skjerm/server';
+import type { SkjermServer } from '@skjerm/server';
 import { requireWorkerBinary } from '../../support/worker-binary.ts';
+import { startLoopbackServer } from './loopback-server.ts';
 import { serverAccess } from './server-access.ts';
 
 /** People of the embedded IdP (apps/server/src/auth/test-people.ts). */
@@ -80,20 +81,9 @@ async function startSkjerm(): Promise<{ env: SkjermEnvironment; stop: () => Prom
   requireWorkerBinary();
   const bundleDir = mkdtempSync(join(tmpdir(), 'skjerm-e2e-bundle-'));
   await bundleClient({ outdir: bundleDir, entries: { harness: join(pageDir, 'harness.ts') } });
-  const dataDir = mkdtempSync(join(tmpdir(), 'skjerm-e2e-'));
-  const server = await SkjermServer.start(
-    loadConfig({
-      SKJERM_HOST: '127.0.0.1',
-      SKJERM_PORT: '0',
-      SKJERM_PUBLIC_HOSTNAME: '127.0.0.1',
-      SKJERM_DATA_DIR: dataDir,
-      SKJERM_MEDIA_WORKERS: '1',
-      SKJERM_MEDIA_LISTEN_IP: '127.0.0.1',
-      SKJERM_MEDIA_PORT: String(47000 + (process.pid % 1000) * 2),
-      SKJERM_LOG_LEVEL: 'silent',
-    }),
-    createLogger(process.env.SKJERM_TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent'),
-  );
+  const { server, stop: stopServer } = await startLoopbackServer({
+    mediaPort: 47000 + (process.pid % 1000) * 2,
+  });
   const http = await servePage(bundleDir);
   const access = serverAccess(server.url);
   const env: SkjermEnvironment = {
@@ -113,8 +103,8 @@ async function startSkjerm(): Promise<{ env: SkjermEnvironment; stop: () => Prom
     async stop() {
       await new Promise((resolve) => http.close(resolve));
       await access.close();
-      await server.close();
-      for (const dir of [bundleDir, dataDir]) rmSync(dir, { recursive: true, force: true });
+      await stopServer();
+      rmSync(bundleDir, { recursive: true, force: true });
     },
   };
 }

@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, test as base, expect, type Page } from '@playwright/test';
 import type { BookingRequest, BookingResponse } from '@skjerm/protocol';
-import { createLogger, loadConfig, SkjermServer } from '@skjerm/server';
+import type { SkjermServer } from '@skjerm/server';
 import { buildWebApp } from '@skjerm/web/build';
 import type { TappedFrame } from '../../../apps/server/src/media/frame-tap.ts';
 import { requireWorkerBinary } from '../../support/worker-binary.ts';
+import { startLoopbackServer } from './loopback-server.ts';
 import { serverAccess } from './server-access.ts';
 
 /** The embedded IdP's people these tests use (apps/server/src/auth/test-people.ts). */
@@ -56,27 +57,16 @@ async function startWeb(): Promise<{ env: WebEnvironment; stop: () => Promise<vo
   requireWorkerBinary();
   const webDir = mkdtempSync(join(tmpdir(), 'skjerm-web-'));
   await buildWebApp({ outdir: webDir, testHooks: true, minify: false });
-  const dataDir = mkdtempSync(join(tmpdir(), 'skjerm-e2e-web-'));
   const tapped: TappedFrame[] = [];
-  const server = await SkjermServer.start(
-    loadConfig({
-      SKJERM_HOST: '127.0.0.1',
-      SKJERM_PORT: '0',
-      SKJERM_PUBLIC_HOSTNAME: '127.0.0.1',
-      SKJERM_DATA_DIR: dataDir,
-      SKJERM_MEDIA_WORKERS: '1',
-      SKJERM_MEDIA_LISTEN_IP: '127.0.0.1',
-      SKJERM_MEDIA_PORT: String(49000 + (process.pid % 500) * 2),
-      SKJERM_LOG_LEVEL: 'silent',
-    }),
-    createLogger(process.env.SKJERM_TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent'),
-    {
+  const { server, stop: stopServer } = await startLoopbackServer({
+    mediaPort: 49000 + (process.pid % 500) * 2,
+    dependencies: {
       webDir,
       frameTap: (frame) => {
         if (tapped.length < MAX_TAPPED_FRAMES) tapped.push(frame);
       },
     },
-  );
+  });
   const access = serverAccess(server.url);
   const env: WebEnvironment = {
     server,
@@ -93,8 +83,8 @@ async function startWeb(): Promise<{ env: WebEnvironment; stop: () => Promise<vo
     env,
     async stop() {
       await access.close();
-      await server.close();
-      for (const dir of [webDir, dataDir]) rmSync(dir, { recursive: true, force: true });
+      await stopServer();
+      rmSync(webDir, { recursive: true, force: true });
     },
   };
 }
