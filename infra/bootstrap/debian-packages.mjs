@@ -23,6 +23,22 @@ export const debianPackages = {
   catch2: "mediasoup's own C++ test suite",
   chromium: 'the browser the end-to-end tests drive (Playwright never downloads one)',
   coturn: 'TURN server for the relay tests, run on loopback (production: infra/coturn/)',
+  'redis-server': 'Redis for the scale-out tests, run on loopback',
+};
+
+/**
+ * Packages whose Debian maintainer scripts enable and start a system service that the tests
+ * do not want: they run their own server on loopback, on a port of their own. The unit is
+ * masked before installing (systemd then neither starts nor enables it; `systemctl unmask
+ * UNIT` undoes this on a machine that should run the service).
+ */
+const servicesKeptOff = {
+  // Its default configuration has no authentication, which makes it an open relay on every
+  // interface.
+  coturn: { unit: 'coturn.service', why: 'the tests run their own turnserver' },
+  // Without a password, any local user could read and write it, and it would take 6379, the
+  // port the cluster CLI tries by default; it would also save its data to /var/lib/redis.
+  'redis-server': { unit: 'redis-server.service', why: 'the tests run their own redis-server' },
 };
 
 /** @returns {Promise<string[]>} the packages of `names` that are not installed */
@@ -43,20 +59,23 @@ async function missingPackages(/** @type {string[]} */ names) {
   return names.filter((name) => !installed.has(name));
 }
 
-/**
- * The tests start their own turnserver on loopback. Debian's coturn package would also enable
- * and start a system service whose default configuration has no authentication, which makes
- * it an open relay on every interface: mask the unit before installing (systemd then neither
- * starts nor enables it; `systemctl unmask coturn` undoes this for a real TURN server).
- */
-async function keepCoturnServiceOff() {
+/** Masks the system services of `packages` listed in servicesKeptOff. */
+async function keepServicesOff(/** @type {string[]} */ packages) {
+  const services = packages.flatMap((name) =>
+    Object.hasOwn(servicesKeptOff, name)
+      ? [servicesKeptOff[/** @type {keyof typeof servicesKeptOff} */ (name)]]
+      : [],
+  );
+  if (services.length === 0) return;
   const hasSystemctl = await promisify(execFile)('systemctl', ['--version']).then(
     () => true,
     () => false,
   );
   if (!hasSystemctl) return;
-  say('masking the coturn system service (the tests run their own turnserver)');
-  await run('systemctl', ['mask', 'coturn.service'], { quiet: true });
+  for (const { unit, why } of services) {
+    say(`masking the ${unit} system service (${why})`);
+    await run('systemctl', ['mask', unit], { quiet: true });
+  }
 }
 
 /** Installs missing packages with apt-get as root; otherwise stops with the exact command. */
@@ -70,7 +89,7 @@ export async function ensureDebianPackages() {
     );
   }
   say(`installing Debian packages: ${missing.join(' ')}`);
-  if (missing.includes('coturn')) await keepCoturnServiceOff();
+  await keepServicesOff(missing);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update', '-qq'], { env });
   await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });

@@ -205,7 +205,7 @@ test.describe('a consultation in the browser, encrypted end to end', () => {
     await expectMediaFrom(patient.page, doctorJoined.participantId, size);
 
     // The worker is a child of this test process: kill it as a crash would.
-    const [media] = skjerm.server.workers.workers;
+    const [media] = skjerm.server.workers?.workers ?? [];
     if (!media) throw new Error('no media worker');
     process.kill(media.worker.pid, 'SIGKILL');
 

@@ -10,7 +10,7 @@ import {
   signIn,
 } from '../support/consultations.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { localMediaRoom, startTestServer } from '../support/test-server.ts';
 import { people, TestIssuer, testKeySource } from '../support/test-tokens.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
 
@@ -536,9 +536,9 @@ describe('consultations: booking, waiting rooms, admission, roles and ending', (
     const waitingPatient = await client('secondPatient');
     await arrive(waitingPatient, inviteSecret(booking, 1), true);
 
-    const room = server.consultations.get(id)?.media;
-    const routerId = room?.routerId;
-    const worker = server.workers.worker(room?.workerSlot ?? 0)?.worker;
+    const room = localMediaRoom(server, id);
+    const routerId = room.routerId;
+    const worker = server.workers?.worker(room.workerSlot)?.worker;
     expect((await worker?.dump())?.routerIds).toContain(routerId);
 
     const told = [

@@ -14,7 +14,7 @@ import {
 } from '../support/consultations.ts';
 import { PlainRtpPeer } from '../support/plain-rtp-peer.ts';
 import { RequestRefused, SignalingClient } from '../support/signaling-client.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { localMediaRoom, startTestServer } from '../support/test-server.ts';
 import { people, TestIssuer, testKeySource } from '../support/test-tokens.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
 
@@ -291,8 +291,7 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
     const transport = await a.client.request('createTransport', { direction: 'send' });
     if (!('iceCandidates' in transport)) throw new Error('expected a WebRTC transport');
     const candidates = transport.iceCandidates as { protocol: string; ip: string; port: number }[];
-    const port =
-      server.config.media.portBase + (server.consultations.get(a.id)?.media.workerSlot ?? 0);
+    const port = server.config.media.portBase + localMediaRoom(server, a.id).workerSlot;
     expect(candidates.map(({ protocol, ip, port }) => `${protocol} ${ip}:${port}`).sort()).toEqual([
       `tcp 127.0.0.1:${port}`,
       `udp 127.0.0.1:${port}`,
@@ -333,8 +332,8 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
   it('recovers a room when its worker process is killed', async () => {
     const { a, b, id } = await consultation();
     if (!b) throw new Error('no patient');
-    const slot = server.consultations.get(id)?.media.workerSlot ?? 0;
-    const pid = server.workers.worker(slot)?.worker.pid;
+    const slot = localMediaRoom(server, id).workerSlot;
+    const pid = server.workers?.worker(slot)?.worker.pid;
     expect(pid).toBeGreaterThan(0);
     process.kill(pid as number, 'SIGKILL');
     await a.client.waitFor('mediaReset');
@@ -359,7 +358,7 @@ describe('signaling and E2EE-only forwarding against a real server', () => {
     await expect.poll(() => sink.received.length, { timeout: 5000 }).toBeGreaterThan(10);
     stop = true;
     await sending;
-    expect(server.workers.worker(slot)?.worker.pid).not.toBe(pid);
+    expect(server.workers?.worker(slot)?.worker.pid).not.toBe(pid);
   });
 
   it('shows everyone on the roster that a participant paused its own audio, and resumed it', async () => {

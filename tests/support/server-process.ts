@@ -15,7 +15,8 @@ export interface RunningServer {
 
 /**
  * Starts `node apps/server/src/main.ts` (what `npm start` runs after the bootstrap) as a
- * separate process on a free loopback port and waits until it says it listens.
+ * separate process on a free loopback port and waits until it says it listens. `url` is the
+ * HTTPS origin, or for a media node (SKJERM_ROLE=media) its RPC address.
  */
 export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, ['apps/server/src/main.ts'], {
@@ -38,6 +39,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<R
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
         if (entry.msg === 'Skjerm is listening') resolve(String(entry.url));
+        if (entry.msg === 'media node is listening') resolve(String(entry.rpc));
       }
     });
     child.once('exit', (code) =>

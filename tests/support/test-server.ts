@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConfig, SkjermServer } from '@skjerm/server';
 import type { KeySource } from '../../apps/server/src/auth/token-verifier.ts';
+import { MediaRoom } from '../../apps/server/src/media/media-room.ts';
 import type { ServerDependencies } from '../../apps/server/src/server.ts';
 import { TEST_ISSUER } from './test-tokens.ts';
 
@@ -35,4 +36,11 @@ export async function startTestServer(
     ...dependencies,
     keySource,
   });
+}
+
+/** The in-process media room of a live consultation (single-process servers only). */
+export function localMediaRoom(server: SkjermServer, consultationId: string): MediaRoom {
+  const media = server.consultations.get(consultationId)?.media;
+  if (!(media instanceof MediaRoom)) throw new Error(`no local media room for ${consultationId}`);
+  return media;
 }

@@ -1,5 +1,6 @@
 // Entry point of `npm start`: configuration from the environment, then the server, then wait
 // for SIGTERM/SIGINT to shut down gracefully.
+import { MediaNode } from './cluster/media-node.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { createLogger } from './logging/logger.ts';
 import { SkjermServer } from './server.ts';
@@ -19,8 +20,15 @@ async function main(): Promise<void> {
   // once read, secrets leave it.
   delete process.env.SKJERM_TURN_SECRET;
   delete process.env.SKJERM_METRICS_TOKEN;
-  const log = createLogger(config.logLevel);
-  const server = await SkjermServer.start(config, log);
+  delete process.env.SKJERM_CLUSTER_SECRET;
+  delete process.env.SKJERM_REDIS_URL;
+  const log = createLogger(config.logLevel).child(
+    config.cluster ? { role: config.role, node: config.cluster.nodeId } : {},
+  );
+  const server =
+    config.role === 'media'
+      ? await MediaNode.start(config, log)
+      : await SkjermServer.start(config, log);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

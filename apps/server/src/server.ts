@@ -8,14 +8,19 @@ import { type EmbeddedIdp, registerEmbeddedIdp } from './auth/embedded-idp.ts';
 import { webClientId, webClientScope } from './auth/idp-provider-config.ts';
 import { RemoteKeySource } from './auth/remote-key-source.ts';
 import { type KeySource, TokenVerifier } from './auth/token-verifier.ts';
+import { ClusterMediaRoom } from './cluster/cluster-media-room.ts';
+import { MediaCluster } from './cluster/media-cluster.ts';
+import { MediaNodeDirectory } from './cluster/media-registry.ts';
+import { closeRedis, connectRedis } from './cluster/redis-client.ts';
 import type { ServerConfig } from './config/config.ts';
-import { ConsultationRegistry } from './consultations/consultation-registry.ts';
+import { ConsultationRegistry, type OpenMedia } from './consultations/consultation-registry.ts';
 import { consultationRoutes } from './http/consultation-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { metricsRoutes } from './http/metrics-routes.ts';
 import { loadTlsMaterial } from './http/tls.ts';
 import { webAppRoutes } from './http/web-app-routes.ts';
 import type { FrameTapListener } from './media/frame-tap.ts';
+import { MediaRoom } from './media/media-room.ts';
 import { defaultSFrameGuardOptions } from './media/sframe-guard.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { ServerMetrics } from './metrics/metrics.ts';
@@ -69,13 +74,41 @@ export interface ServerDependencies {
 }
 
 /**
+ * The media under a server: its own workers (role `all`), or the media nodes of a cluster
+ * found through Redis (role `signaling`).
+ */
+async function startMedia(config: ServerConfig, log: Logger) {
+  const { cluster } = config;
+  if (config.role === 'all' || !cluster) {
+    const workers = await WorkerPool.start({
+      size: config.mediaWorkers,
+      log: log.child({ component: 'media' }),
+      webRtc: config.media,
+    });
+    return { workers };
+  }
+  const redis = connectRedis(cluster.redisUrl, log.child({ component: 'redis' }));
+  const directory = new MediaNodeDirectory({ redis, log: log.child({ component: 'cluster' }) });
+  const mediaCluster = new MediaCluster({
+    nodes: directory,
+    secret: cluster.secret,
+    nodeId: cluster.nodeId,
+    log: log.child({ component: 'cluster' }),
+  });
+  return { cluster: mediaCluster, directory, closeRedis: () => closeRedis(redis) };
+}
+
+/**
  * One Skjerm server process: the HTTPS/WSS front and the media workers behind it. Owns their
  * start and their shutdown order (stop accepting, then close workers).
  */
 export class SkjermServer {
   readonly config: ServerConfig;
   readonly log: Logger;
-  readonly workers: WorkerPool;
+  /** This process's media workers; undefined on a signaling node (media on media nodes). */
+  readonly workers: WorkerPool | undefined;
+  /** The media nodes a signaling node places media on; undefined for role `all`. */
+  readonly mediaCluster: MediaCluster | undefined;
   readonly http: FastifyInstance;
   readonly consultations: ConsultationRegistry;
   readonly database: SkjermDatabase;
@@ -89,31 +122,44 @@ export class SkjermServer {
   #retentionTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
+  readonly #closeRedis: (() => Promise<void>) | undefined;
+
   private constructor(
     config: ServerConfig,
     log: Logger,
-    workers: WorkerPool,
+    media: { workers: WorkerPool } | { cluster: MediaCluster; closeRedis: () => Promise<void> },
     http: FastifyInstance,
     frameTap: FrameTapListener | undefined,
   ) {
     this.config = config;
     this.log = log;
-    this.workers = workers;
+    this.workers = 'workers' in media ? media.workers : undefined;
+    this.mediaCluster = 'cluster' in media ? media.cluster : undefined;
+    this.#closeRedis = 'closeRedis' in media ? media.closeRedis : undefined;
     this.http = http;
     this.database = SkjermDatabase.open(join(config.dataDir, 'skjerm.db'));
     this.audit = this.database.audit;
-    this.consultations = new ConsultationRegistry(
-      this.database.consultations,
-      {
-        pool: workers,
-        log: log.child({ component: 'media' }),
+    const mediaLog = log.child({ component: 'media' });
+    let openMedia: OpenMedia;
+    if ('workers' in media) {
+      const options = {
+        pool: media.workers,
         guard: { ...defaultSFrameGuardOptions, resampleIntervalMs: config.sframeRecheckMs },
         plainRtpIp: config.media.plainRtp ? config.media.listenIp : undefined,
-      },
-      log.child({ component: 'media' }),
-      frameTap,
-    );
-    this.metrics = new ServerMetrics(workers, this.consultations);
+      };
+      openMedia = (consultationId) =>
+        MediaRoom.create({
+          ...options,
+          log: mediaLog.child({ consultationId }),
+          ...(frameTap ? { frameTap: (frame) => frameTap({ consultationId, ...frame }) } : {}),
+        });
+    } else {
+      const { cluster } = media;
+      openMedia = (consultationId) =>
+        ClusterMediaRoom.create({ cluster, consultationId, log: mediaLog });
+    }
+    this.consultations = new ConsultationRegistry(this.database.consultations, openMedia, mediaLog);
+    this.metrics = new ServerMetrics(this.workers, this.consultations);
     this.refusals = new RefusalAudit(this.audit);
     this.consultations.onProducerRejected = (consultation, participantId, reason) => {
       this.metrics.rejectedProducers.inc({ reason });
@@ -135,12 +181,12 @@ export class SkjermServer {
     log: Logger,
     dependencies: ServerDependencies = {},
   ): Promise<SkjermServer> {
+    if (config.role === 'media') {
+      throw new Error('a media node runs as MediaNode (cluster/media-node.ts), not SkjermServer');
+    }
     const tls = await loadTlsMaterial(config, log);
-    const workers = await WorkerPool.start({
-      size: config.mediaWorkers,
-      log: log.child({ component: 'media' }),
-      webRtc: config.media,
-    });
+    const media = await startMedia(config, log);
+    const workers = 'workers' in media ? media.workers : undefined;
     const http = fastify({
       https: { key: tls.key, cert: tls.cert },
       // pino's Logger is FastifyBaseLogger at run time; its type is only wider.
@@ -148,7 +194,7 @@ export class SkjermServer {
       // Signaling messages are small; anything larger is a mistake or an attack.
       bodyLimit: 256 * 1024,
     });
-    const server = new SkjermServer(config, log, workers, http, dependencies.frameTap);
+    const server = new SkjermServer(config, log, media, http, dependencies.frameTap);
     try {
       const keySource = dependencies.keySource ?? (await server.#identityProvider(http));
       const verifier = new TokenVerifier(config.auth, keySource);
@@ -168,7 +214,19 @@ export class SkjermServer {
         onAuthFailure: (code) => server.metrics.authFailures.inc({ code }),
         strictTransportSecurity: !tls.selfSigned,
       });
-      await http.register(healthRoutes, { workers, isDraining: () => server.#draining });
+      const directory = 'directory' in media ? media.directory : undefined;
+      await http.register(healthRoutes, {
+        workers,
+        isDraining: () => server.#draining,
+        ...(directory
+          ? {
+              mediaNodes: async () =>
+                (await directory.list()).filter(
+                  (node) => !node.draining && node.load.participants < node.capacity,
+                ).length,
+            }
+          : {}),
+      });
       await http.register(metricsRoutes, {
         metrics: server.metrics,
         token: config.metricsToken,
@@ -190,7 +248,9 @@ export class SkjermServer {
       });
       await http.listen({ host: config.host, port: config.port });
     } catch (error) {
-      workers.close();
+      workers?.close();
+      server.mediaCluster?.close();
+      await server.#closeRedis?.();
       server.database.close();
       await http.close().catch(() => undefined);
       throw error;
@@ -278,7 +338,9 @@ export class SkjermServer {
     await this.http.close();
     this.consultations.closeAll();
     this.#embeddedIdp?.close();
-    this.workers.close();
+    this.workers?.close();
+    this.mediaCluster?.close();
+    await this.#closeRedis?.();
     this.refusals.flush();
     this.database.close();
     this.log.info('stopped');

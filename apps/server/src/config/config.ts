@@ -8,6 +8,12 @@ import {
   isLoopbackHost,
   readAuthConfig,
 } from '../auth/auth-config.ts';
+import {
+  type ClusterConfig,
+  clusterConfigSchema,
+  type Role,
+  readClusterConfig,
+} from '../cluster/cluster-config.ts';
 import { readTurnConfig, type TurnConfig, turnConfigSchema } from '../turn/turn-config.ts';
 import { ConfigError } from './config-error.ts';
 
@@ -118,6 +124,7 @@ export const configSchema = Type.Object({
     { default: 'info', description: 'pino log level.' },
   ),
   ...authConfigSchema.properties,
+  ...clusterConfigSchema.properties,
 });
 
 type RawConfig = Static<typeof configSchema>;
@@ -141,6 +148,9 @@ export interface ServerConfig {
   metricsToken: string | undefined;
   logLevel: RawConfig['SKJERM_LOG_LEVEL'];
   auth: AuthConfig;
+  role: Role;
+  /** Scale-out settings (signaling and media roles); undefined for `all`. */
+  cluster: ClusterConfig | undefined;
 }
 
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
@@ -190,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     metricsToken: readMetricsToken(raw.SKJERM_METRICS_TOKEN),
     logLevel: raw.SKJERM_LOG_LEVEL,
     auth: readAuthConfig(raw),
+    role: raw.SKJERM_ROLE,
+    cluster: readClusterConfig(raw, raw.SKJERM_PORT),
   };
 }
 

@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import { RequestError } from '../lib/request-error.ts';
-import type { FrameTapListener } from '../media/frame-tap.ts';
-import { MediaRoom, type MediaRoomOptions } from '../media/media-room.ts';
+import type { ConsultationMedia } from '../media/consultation-media.ts';
 import type { MediaCensus } from '../metrics/metrics.ts';
 import type { BookingStore } from './booking.ts';
 import { Consultation } from './consultation.ts';
 
+/** Opens a consultation's media: a room in this process, or rooms on media nodes. */
+export type OpenMedia = (consultationId: string) => Promise<ConsultationMedia>;
+
 /**
- * The consultations live on this node, each with its media room. A booked consultation
+ * The consultations live on this node, each with its media. A booked consultation
  * becomes live when the first person enters and stops being live when the last one leaves
  * (it can be entered again) or when a host ends it (it cannot).
  */
@@ -15,25 +17,17 @@ export class ConsultationRegistry implements MediaCensus {
   readonly store: BookingStore;
   readonly #live = new Map<string, Consultation>();
   readonly #opening = new Map<string, Promise<Consultation>>();
-  readonly #mediaOptions: Omit<MediaRoomOptions, 'frameTap'>;
+  readonly #openMedia: OpenMedia;
   readonly #log: Logger;
-  readonly #frameTap: FrameTapListener | undefined;
   /** Hook for rejected producers (audit, metrics). */
   onProducerRejected:
     | ((consultation: Consultation, participantId: string, reason: string) => void)
     | undefined;
 
-  /** `frameTap`: TEST ONLY, every frame forwarded in every room (see media/frame-tap.ts). */
-  constructor(
-    store: BookingStore,
-    mediaOptions: Omit<MediaRoomOptions, 'frameTap'>,
-    log: Logger,
-    frameTap?: FrameTapListener,
-  ) {
+  constructor(store: BookingStore, openMedia: OpenMedia, log: Logger) {
     this.store = store;
-    this.#mediaOptions = mediaOptions;
+    this.#openMedia = openMedia;
     this.#log = log;
-    this.#frameTap = frameTap;
   }
 
   get(id: string): Consultation | undefined {
@@ -61,12 +55,7 @@ export class ConsultationRegistry implements MediaCensus {
   async #create(id: string): Promise<Consultation> {
     const booking = this.store.get(id);
     if (!booking) throw new RequestError('not-found', 'no such consultation');
-    const frameTap = this.#frameTap;
-    const media = await MediaRoom.create({
-      ...this.#mediaOptions,
-      log: this.#log.child({ consultationId: id }),
-      ...(frameTap ? { frameTap: (frame) => frameTap({ consultationId: id, ...frame }) } : {}),
-    });
+    const media = await this.#openMedia(id);
     const consultation = new Consultation(booking, this.store.clinicians(id), media);
     media.on('producerrejected', (_producerId, participantId, verdict) =>
       this.onProducerRejected?.(consultation, participantId, verdict.reason),

@@ -11,7 +11,7 @@ import type { types as mediasoupTypes } from 'mediasoup';
 import type { VerifiedIdentity } from '../auth/identity.ts';
 import { RequestError } from '../lib/request-error.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
-import type { MediaRoom } from '../media/media-room.ts';
+import type { ConsultationMedia } from '../media/consultation-media.ts';
 import type { BookedClinician, BookedInvitee, Booking } from './booking.ts';
 
 /** How a consultation reaches one participant's connection, and changes its state. */
@@ -75,7 +75,7 @@ const MAX_SENDER_SLOT = 0xffff;
  */
 export class Consultation extends TypedEmitter<ConsultationEvents> {
   readonly booking: Booking;
-  readonly media: MediaRoom;
+  readonly media: ConsultationMedia;
   readonly #clinicians: BookedClinician[];
   readonly #members = new Map<string, Member>();
   readonly #waiting = new Map<string, Waiting>();
@@ -86,7 +86,7 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
   /** People a host removed (issuer + subject): they may not come back into this call. */
   readonly #removed = new Set<string>();
 
-  constructor(booking: Booking, clinicians: BookedClinician[], media: MediaRoom) {
+  constructor(booking: Booking, clinicians: BookedClinician[], media: ConsultationMedia) {
     super();
     this.booking = booking;
     this.#clinicians = clinicians;
@@ -348,7 +348,7 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     };
     this.#membershipChanged();
     this.#members.set(member.participantId, member);
-    this.media.setRtpCapabilities(member.participantId, arrival.rtpCapabilities);
+    this.media.addParticipant(member.participantId, arrival.rtpCapabilities);
     this.#rosterChanged(member.participantId);
     if (member.host) member.channel.notify('waitingListChanged', { waiting: this.waitingList() });
     return this.#joinedResult(member);

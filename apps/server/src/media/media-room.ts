@@ -4,11 +4,19 @@ import type { Logger } from 'pino';
 import { RequestError } from '../lib/request-error.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
 import { routerMediaCodecs } from './codecs.ts';
+import type {
+  ConsultationMedia,
+  ConsultationMediaEvents,
+  ConsumerInfo,
+  Direction,
+  ReadyProducer,
+  TransportInfo,
+} from './consultation-media.ts';
 import { FrameTap, type RoomFrameTapListener } from './frame-tap.ts';
 import { type GuardVerdict, SFrameGuard, type SFrameGuardOptions } from './sframe-guard.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
-export type Direction = 'send' | 'recv';
+export type { Direction };
 
 /**
  * What one participant may hold at once. A browser needs one send and one receive
@@ -23,21 +31,29 @@ export interface MediaRoomOptions {
   guard: SFrameGuardOptions;
   /** Loopback or node address for PlainTransports; undefined = plain RTP refused. */
   plainRtpIp: string | undefined;
+  /** Where pipes to other media nodes listen (cluster mode); undefined = no pipes. */
+  pipeIp?: string | undefined;
   /** TEST ONLY (frame-tap.ts): every frame forwarded. Absent, no producer is tapped. */
   frameTap?: RoomFrameTapListener | undefined;
 }
 
-export type MediaRoomEvents = {
-  /** A producer passed its first SFrame check: others may consume it now. */
-  producerready: [producerId: string, participantId: string, kind: mediasoupTypes.MediaKind];
-  producerclosed: [producerId: string, participantId: string, reason: 'closed' | 'not-e2ee'];
-  /** The producer's frames were not SFrame with its announced KIDs; it has been closed. */
-  producerrejected: [producerId: string, participantId: string, verdict: GuardVerdict];
-  consumerclosed: [consumerId: string, participantId: string, producerId: string];
-  /** The worker died; every transport is gone and a new router is ready. */
-  reset: [];
-  listenererror: [event: string, error: unknown];
-};
+export type MediaRoomEvents = ConsultationMediaEvents;
+
+/** One end of a pipe between two media nodes' routers: where it listens, and its SRTP key. */
+export interface PipeEnd {
+  ip: string;
+  port: number;
+  srtpParameters: mediasoupTypes.SrtpParameters;
+}
+
+/** A producer as it crosses a pipe: enough for the far router to produce it under its id. */
+export interface PipedProducer {
+  producerId: string;
+  participantId: string;
+  kind: mediasoupTypes.MediaKind;
+  rtpParameters: mediasoupTypes.RtpParameters;
+  paused: boolean;
+}
 
 interface Owned<T> {
   participantId: string;
@@ -50,6 +66,11 @@ interface ProducerEntry {
   guard: SFrameGuard | undefined;
   frameTap: FrameTap | undefined;
   ready: boolean;
+  /**
+   * Piped in from another node's router, where its owner sends and its SFrame guard runs:
+   * it answers to that router (it closes, pauses and resumes when told), never to a client.
+   */
+  piped: boolean;
 }
 
 /**
@@ -58,7 +79,7 @@ interface ProducerEntry {
  * enforces ownership (nobody touches another's transport); who may join is decided by the
  * consultation, not here. When its worker dies it rebuilds on another and says so.
  */
-export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
+export class MediaRoom extends TypedEmitter<MediaRoomEvents> implements ConsultationMedia {
   readonly #options: MediaRoomOptions;
   readonly #log: Logger;
   #router!: mediasoupTypes.Router;
@@ -71,6 +92,8 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   >();
   readonly #producers = new Map<string, ProducerEntry>();
   readonly #consumers = new Map<string, Owned<mediasoupTypes.Consumer>>();
+  /** Pipe transports to other nodes' routers of the same consultation (cluster mode). */
+  readonly #pipes = new Map<string, mediasoupTypes.PipeTransport>();
   readonly #rtpCapabilities = new Map<string, mediasoupTypes.RtpCapabilities>();
   #closed = false;
 
@@ -103,6 +126,11 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     return this.#closed;
   }
 
+  /** Participants whose media this room carries (piped-in producers' owners not counted). */
+  get participantCount(): number {
+    return this.#rtpCapabilities.size;
+  }
+
   counts(): { transports: number; producers: number; consumers: number } {
     return {
       transports: this.#transports.size,
@@ -128,14 +156,9 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   }
 
   /** Producers others may consume now (passed their first SFrame check). */
-  readyProducers(): {
-    producerId: string;
-    participantId: string;
-    kind: mediasoupTypes.MediaKind;
-    paused: boolean;
-  }[] {
+  readyProducers(): ReadyProducer[] {
     return [...this.#producers.values()]
-      .filter((entry) => entry.ready)
+      .filter((entry) => entry.ready && !entry.piped)
       .map((entry) => ({
         producerId: entry.producer.id,
         participantId: entry.participantId,
@@ -147,12 +170,13 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   /** A host muted someone: pause their producers of this kind (they may resume). */
   async pauseProducersOf(participantId: string, kind: mediasoupTypes.MediaKind): Promise<void> {
     const own = [...this.#producers.values()].filter(
-      (entry) => entry.participantId === participantId && entry.producer.kind === kind,
+      (entry) =>
+        entry.participantId === participantId && entry.producer.kind === kind && !entry.piped,
     );
     await Promise.all(own.map((entry) => entry.producer.pause()));
   }
 
-  setRtpCapabilities(participantId: string, capabilities: mediasoupTypes.RtpCapabilities): void {
+  addParticipant(participantId: string, capabilities: mediasoupTypes.RtpCapabilities): void {
     this.#rtpCapabilities.set(participantId, capabilities);
   }
 
@@ -162,7 +186,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     direction: Direction,
     type: 'webrtc' | 'plain',
     srtp = false,
-  ): Promise<mediasoupTypes.Transport> {
+  ): Promise<TransportInfo> {
     this.#checkLimit(participantId, 'transports', this.#transports);
     let transport: mediasoupTypes.Transport;
     const appData = { participantId, direction };
@@ -192,7 +216,19 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     this.#keepOnlyIfPresent(participantId, transport);
     this.#transports.set(transport.id, { participantId, item: transport, direction });
     transport.observer.once('close', () => this.#transports.delete(transport.id));
-    return transport;
+    return describeTransport(transport);
+  }
+
+  async connectTransport(
+    participantId: string,
+    transportId: string,
+    dtlsParameters: mediasoupTypes.DtlsParameters,
+  ): Promise<void> {
+    const transport = this.transportOf(participantId, transportId);
+    if (transport.constructor.name !== 'WebRtcTransport') {
+      throw new RequestError('bad-request', `transport ${transportId} is not a WebRTC transport`);
+    }
+    await transport.connect({ dtlsParameters });
   }
 
   transportOf(
@@ -260,7 +296,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     kind: mediasoupTypes.MediaKind,
     rtpParameters: mediasoupTypes.RtpParameters,
     sframe: SFrameParameters,
-  ): Promise<mediasoupTypes.Producer> {
+  ): Promise<{ producerId: string }> {
     const transport = this.transportOf(participantId, transportId, 'send');
     checkKidsBelongTo(senderSlot, sframe.kids);
     this.#checkLimit(participantId, 'producers', this.#producers);
@@ -292,6 +328,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       guard: undefined,
       frameTap: undefined,
       ready: false,
+      piped: false,
     };
     this.#producers.set(producer.id, entry);
     producer.observer.once('close', () => {
@@ -328,15 +365,15 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       producer.close();
       throw error;
     }
-    return producer;
+    return { producerId: producer.id };
   }
 
-  setProducerKids(
+  async setProducerKids(
     participantId: string,
     senderSlot: number,
     producerId: string,
     kids: readonly number[],
-  ) {
+  ): Promise<void> {
     const entry = this.#ownProducer(participantId, producerId);
     checkKidsBelongTo(senderSlot, kids);
     entry.guard?.setKids(kids);
@@ -358,13 +395,17 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     return entry.ready;
   }
 
-  closeProducer(participantId: string, producerId: string): void {
+  async closeProducer(participantId: string, producerId: string): Promise<void> {
     const entry = this.#ownProducer(participantId, producerId);
     entry.producer.close();
     this.safeEmit('producerclosed', producerId, participantId, 'closed');
   }
 
-  async consume(participantId: string, transportId: string, producerId: string) {
+  async consume(
+    participantId: string,
+    transportId: string,
+    producerId: string,
+  ): Promise<ConsumerInfo> {
     const transport = this.transportOf(participantId, transportId, 'recv');
     this.#checkLimit(participantId, 'consumers', this.#consumers);
     const entry = this.#producers.get(producerId);
@@ -390,7 +431,12 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     consumer.on('producerclose', () =>
       this.safeEmit('consumerclosed', consumer.id, participantId, producerId),
     );
-    return { consumer, ownerId: entry.participantId };
+    return {
+      consumerId: consumer.id,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      ownerId: entry.participantId,
+    };
   }
 
   async resumeConsumer(participantId: string, consumerId: string): Promise<void> {
@@ -401,17 +447,103 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     await entry.item.resume();
   }
 
-  async restartIce(participantId: string, transportId: string) {
+  async restartIce(
+    participantId: string,
+    transportId: string,
+  ): Promise<mediasoupTypes.IceParameters> {
     const transport = this.transportOf(participantId, transportId);
     if (!('restartIce' in transport))
       throw new RequestError('bad-request', 'not a WebRTC transport');
     return (transport as mediasoupTypes.WebRtcTransport).restartIce();
   }
 
+  /**
+   * Opens this router's end of a pipe to another media node's router of the same
+   * consultation (cluster mode). SRTP on the wire between nodes: what crosses is SFrame
+   * ciphertext already, and SRTP keeps even its headers from other hosts on the path.
+   */
+  async openPipe(): Promise<{ pipeId: string } & PipeEnd> {
+    const ip = this.#options.pipeIp;
+    if (!ip) throw new RequestError('forbidden', 'this node does not pipe media to other nodes');
+    const pipe = await this.#router.createPipeTransport({ listenIp: { ip }, enableSrtp: true });
+    if (this.#closed || !pipe.srtpParameters) {
+      pipe.close();
+      throw new RequestError('not-found', 'this media room is closed');
+    }
+    this.#pipes.set(pipe.id, pipe);
+    pipe.observer.once('close', () => this.#pipes.delete(pipe.id));
+    const { localIp, localPort } = pipe.tuple;
+    return { pipeId: pipe.id, ip: localIp, port: localPort, srtpParameters: pipe.srtpParameters };
+  }
+
+  async connectPipe(pipeId: string, remote: PipeEnd): Promise<void> {
+    const { ip, port, srtpParameters } = remote;
+    await this.#pipe(pipeId).connect({ ip, port, srtpParameters });
+  }
+
+  /** Sends a ready producer of this room into a pipe; returns what the far end produces. */
+  async pipeOut(pipeId: string, producerId: string): Promise<PipedProducer> {
+    const pipe = this.#pipe(pipeId);
+    const entry = this.#producers.get(producerId);
+    if (!entry?.ready || entry.piped) {
+      throw new RequestError('not-found', `no producer ${producerId} to pipe`);
+    }
+    const consumer = await pipe.consume({ producerId });
+    return {
+      producerId,
+      participantId: entry.participantId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      paused: consumer.producerPaused,
+    };
+  }
+
+  /** Produces another node's producer here, under its own id, for this room's consumers. */
+  async pipeIn(pipeId: string, piped: PipedProducer): Promise<void> {
+    const { producerId, participantId, kind, rtpParameters, paused } = piped;
+    const producer = await this.#pipe(pipeId).produce({
+      id: producerId,
+      kind,
+      rtpParameters,
+      paused,
+      appData: { participantId, piped: true },
+    });
+    const entry: ProducerEntry = {
+      participantId,
+      producer,
+      guard: undefined,
+      frameTap: undefined,
+      ready: true,
+      piped: true,
+    };
+    this.#producers.set(producer.id, entry);
+    producer.observer.once('close', () => this.#producers.delete(producer.id));
+  }
+
+  /** The origin paused or resumed a producer piped in here. */
+  async setPipedPaused(producerId: string, paused: boolean): Promise<void> {
+    const entry = this.#producers.get(producerId);
+    if (!entry?.piped) throw new RequestError('not-found', `no piped producer ${producerId}`);
+    if (entry.producer.paused === paused) return;
+    await (paused ? entry.producer.pause() : entry.producer.resume());
+  }
+
+  /** The origin closed a producer piped in here: its consumers here close with it. */
+  closePiped(producerId: string): void {
+    const entry = this.#producers.get(producerId);
+    if (entry?.piped) entry.producer.close();
+  }
+
+  #pipe(pipeId: string): mediasoupTypes.PipeTransport {
+    const pipe = this.#pipes.get(pipeId);
+    if (!pipe) throw new RequestError('not-found', `no pipe ${pipeId}`);
+    return pipe;
+  }
+
   /** Closes everything a participant has (on leave, removal or disconnect). */
   removeParticipant(participantId: string): void {
     for (const [id, entry] of this.#producers) {
-      if (entry.participantId !== participantId) continue;
+      if (entry.participantId !== participantId || entry.piped) continue;
       entry.producer.close();
       this.safeEmit('producerclosed', id, participantId, 'closed');
     }
@@ -452,7 +584,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
 
   #ownProducer(participantId: string, producerId: string): ProducerEntry {
     const entry = this.#producers.get(producerId);
-    if (!entry || entry.participantId !== participantId) {
+    if (!entry || entry.participantId !== participantId || entry.piped) {
       throw new RequestError('not-found', `no producer ${producerId} of yours`);
     }
     return entry;
@@ -480,6 +612,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     this.#producers.clear();
     this.#consumers.clear();
     this.#transports.clear();
+    this.#pipes.clear();
     void this.#rebuild(Date.now());
   }
 
@@ -502,6 +635,27 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       setTimeout(() => void this.#rebuild(since), 250).unref();
     }
   }
+}
+
+function describeTransport(transport: mediasoupTypes.Transport): TransportInfo {
+  if (transport.constructor.name === 'PlainTransport') {
+    const plain = transport as mediasoupTypes.PlainTransport;
+    return {
+      type: 'plain',
+      id: plain.id,
+      ip: plain.tuple.localIp,
+      port: plain.tuple.localPort,
+      srtpParameters: plain.srtpParameters,
+    };
+  }
+  const webrtc = transport as mediasoupTypes.WebRtcTransport;
+  return {
+    type: 'webrtc',
+    id: webrtc.id,
+    iceParameters: webrtc.iceParameters,
+    iceCandidates: webrtc.iceCandidates,
+    dtlsParameters: webrtc.dtlsParameters,
+  };
 }
 
 /** Every KID must carry the sender's own slot, so nobody can send under another's keys. */

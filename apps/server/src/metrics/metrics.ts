@@ -21,7 +21,8 @@ export class ServerMetrics {
   readonly signalingErrors: Counter<'code'>;
   readonly sessions: Gauge;
 
-  constructor(pool: WorkerPool, census: MediaCensus) {
+  /** `pool`: undefined on a signaling node (its media workers run on media nodes). */
+  constructor(pool: WorkerPool | undefined, census: MediaCensus) {
     const registers = [this.registry];
     this.rejectedProducers = new Counter({
       name: 'skjerm_rejected_producers_total',
@@ -51,7 +52,7 @@ export class ServerMetrics {
       help: 'mediasoup workers alive.',
       registers,
       collect() {
-        this.set(pool.workers.length);
+        this.set(pool?.workers.length ?? 0);
       },
     });
     new Gauge({
@@ -61,7 +62,7 @@ export class ServerMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const { slot, cpuMs } of await pool.probe().catch(() => [])) {
+        for (const { slot, cpuMs } of (await pool?.probe().catch(() => [])) ?? []) {
           this.set({ slot: String(slot) }, cpuMs / 1000);
         }
       },

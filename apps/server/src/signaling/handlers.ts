@@ -396,12 +396,12 @@ export const handlers: HandlerTable = {
         kind,
         srtp ?? false,
       );
-      if (kind === 'plain') {
-        const { tuple, srtpParameters } = transport as mediasoupTypes.PlainTransport;
+      if (transport.type === 'plain') {
+        const { id, ip, port, srtpParameters } = transport;
         return {
-          transportId: transport.id,
-          ip: tuple.localIp,
-          port: tuple.localPort,
+          transportId: id,
+          ip,
+          port,
           ...(srtpParameters
             ? {
                 srtpParameters: {
@@ -412,12 +412,11 @@ export const handlers: HandlerTable = {
             : {}),
         };
       }
-      const webrtc = transport as mediasoupTypes.WebRtcTransport;
       return {
-        transportId: webrtc.id,
-        iceParameters: webrtc.iceParameters as unknown as Record<string, unknown>,
-        iceCandidates: webrtc.iceCandidates as unknown as Record<string, unknown>[],
-        dtlsParameters: webrtc.dtlsParameters as unknown as Record<string, unknown>,
+        transportId: transport.id,
+        iceParameters: transport.iceParameters as unknown as Record<string, unknown>,
+        iceCandidates: transport.iceCandidates as unknown as Record<string, unknown>[],
+        dtlsParameters: transport.dtlsParameters as unknown as Record<string, unknown>,
         iceServers: turn.iceServers(session.id),
       };
     },
@@ -428,8 +427,11 @@ export const handlers: HandlerTable = {
     async handle(session, { transportId, dtlsParameters, ip, port, srtpParameters }) {
       const { consultation, participantId } = joined(session);
       if (dtlsParameters) {
-        const transport = consultation.media.transportOf(participantId, transportId);
-        await transport.connect({ dtlsParameters });
+        await consultation.media.connectTransport(
+          participantId,
+          transportId,
+          dtlsParameters as unknown as mediasoupTypes.DtlsParameters,
+        );
       } else if ((ip !== undefined && port !== undefined) || srtpParameters) {
         await consultation.media.connectPlainTransport(participantId, transportId, {
           ...(ip !== undefined ? { ip } : {}),
@@ -464,7 +466,7 @@ export const handlers: HandlerTable = {
     async handle(session, { transportId, kind, rtpParameters, sframe }) {
       const { consultation, participantId } = joined(session);
       const slot = consultation.senderSlotOf(participantId) ?? -1;
-      const producer = await consultation.media.produce(
+      const { producerId } = await consultation.media.produce(
         participantId,
         slot,
         transportId,
@@ -472,7 +474,7 @@ export const handlers: HandlerTable = {
         rtpParameters as unknown as mediasoupTypes.RtpParameters,
         sframe,
       );
-      return { producerId: producer.id };
+      return { producerId };
     },
   },
 
@@ -481,7 +483,7 @@ export const handlers: HandlerTable = {
     async handle(session, { producerId, kids }) {
       const { consultation, participantId } = joined(session);
       const slot = consultation.senderSlotOf(participantId) ?? -1;
-      consultation.media.setProducerKids(participantId, slot, producerId, kids);
+      await consultation.media.setProducerKids(participantId, slot, producerId, kids);
       return {};
     },
   },
@@ -490,7 +492,7 @@ export const handlers: HandlerTable = {
     states: ['joined'],
     async handle(session, { producerId }) {
       const { consultation, participantId } = joined(session);
-      consultation.media.closeProducer(participantId, producerId);
+      await consultation.media.closeProducer(participantId, producerId);
       return {};
     },
   },
@@ -508,15 +510,11 @@ export const handlers: HandlerTable = {
     states: ['joined'],
     async handle(session, { transportId, producerId }) {
       const { consultation, participantId } = joined(session);
-      const { consumer, ownerId } = await consultation.media.consume(
-        participantId,
-        transportId,
-        producerId,
-      );
+      const consumer = await consultation.media.consume(participantId, transportId, producerId);
       return {
-        consumerId: consumer.id,
+        consumerId: consumer.consumerId,
         producerId,
-        participantId: ownerId,
+        participantId: consumer.ownerId,
         kind: consumer.kind,
         rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
       };

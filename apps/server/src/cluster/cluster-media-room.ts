@@ -1,0 +1,560 @@
+import { randomUUID } from 'node:crypto';
+import type { SFrameParameters } from '@skjerm/protocol';
+import type { types as mediasoupTypes } from 'mediasoup';
+import type { Logger } from 'pino';
+import { RequestError } from '../lib/request-error.ts';
+import { TypedEmitter } from '../lib/typed-emitter.ts';
+import type {
+  ConsultationMedia,
+  ConsultationMediaEvents,
+  ConsumerInfo,
+  Direction,
+  ReadyProducer,
+  TransportInfo,
+} from '../media/consultation-media.ts';
+import type { PipedProducer } from '../media/media-room.ts';
+import type { MediaCluster } from './media-cluster.ts';
+import type { MediaNodeClient, RoomCounts } from './media-node-client.ts';
+import type { RpcEventMessage, RpcMethod, RpcParams } from './media-rpc.ts';
+
+/** This consultation's room on one media node. */
+interface NodeRoom {
+  nodeId: string;
+  roomId: string;
+  client: MediaNodeClient;
+  counts: RoomCounts;
+  unsubscribe: () => void;
+}
+
+interface Placement {
+  room: Promise<NodeRoom>;
+  /** The node, once placed (to release it when the participant leaves). */
+  nodeId: string | undefined;
+}
+
+/** A ready producer, on the node of its owner (where its SFrame guard runs). */
+interface Origin extends ReadyProducer {
+  nodeId: string;
+}
+
+type PipedRpc = Omit<RpcParams<'pipeIn'>, 'roomId' | 'pipeId'>;
+
+/**
+ * One consultation's media across media nodes (cluster mode). Each participant's
+ * transports, producers and consumers sit on one node, placed at admission (the nodes the
+ * consultation already uses win while they have room); producers cross to the other nodes
+ * of the consultation through SRTP pipe transports, set up when needed. The SFrame guard
+ * runs where a producer arrives, so what crosses a pipe has been checked already.
+ *
+ * When a node of the consultation is lost, the whole consultation's media starts over on
+ * the nodes left ('reset'): clients rebuild their transports, as after a worker's death.
+ */
+export class ClusterMediaRoom
+  extends TypedEmitter<ConsultationMediaEvents>
+  implements ConsultationMedia
+{
+  readonly #cluster: MediaCluster;
+  readonly #consultationId: string;
+  readonly #log: Logger;
+  readonly #rtpCapabilities: mediasoupTypes.RtpCapabilities;
+  readonly #rooms = new Map<string, Promise<NodeRoom>>();
+  readonly #knownRooms = new Set<NodeRoom>();
+  readonly #capabilities = new Map<string, mediasoupTypes.RtpCapabilities>();
+  readonly #placements = new Map<string, Placement>();
+  readonly #origins = new Map<string, Origin>();
+  /** `${producerId}>${nodeId}`: the producer is (being) piped into that node's room. */
+  readonly #piped = new Map<string, Promise<void>>();
+  /** `${nodeIdA}|${nodeIdB}` (sorted): the pipe between two of the consultation's rooms. */
+  readonly #pipes = new Map<string, Promise<Map<string, string>>>();
+  #closed = false;
+  #resetting = false;
+
+  private constructor(
+    cluster: MediaCluster,
+    consultationId: string,
+    log: Logger,
+    rtpCapabilities: mediasoupTypes.RtpCapabilities,
+  ) {
+    super();
+    this.#cluster = cluster;
+    this.#consultationId = consultationId;
+    this.#log = log;
+    this.#rtpCapabilities = rtpCapabilities;
+  }
+
+  /** Opens the consultation's first room on the least-loaded node. */
+  static async create(options: {
+    cluster: MediaCluster;
+    consultationId: string;
+    log: Logger;
+  }): Promise<ClusterMediaRoom> {
+    const client = await options.cluster.place([], false);
+    const roomId = `${options.consultationId}.${randomUUID()}`;
+    const { result } = await client.request('openRoom', { roomId });
+    const { rtpCapabilities } = result as { rtpCapabilities: mediasoupTypes.RtpCapabilities };
+    const media = new ClusterMediaRoom(
+      options.cluster,
+      options.consultationId,
+      options.log,
+      rtpCapabilities,
+    );
+    media.#rooms.set(client.nodeId, Promise.resolve(media.#adopt(client, roomId)));
+    return media;
+  }
+
+  get rtpCapabilities(): mediasoupTypes.RtpCapabilities {
+    return this.#rtpCapabilities;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The media nodes this consultation uses now, and who is placed where (for tests). */
+  async layout(): Promise<Record<string, string>> {
+    const where: Record<string, string> = {};
+    for (const [participantId, placement] of this.#placements) {
+      where[participantId] = (await placement.room).nodeId;
+    }
+    return where;
+  }
+
+  counts(): RoomCounts {
+    const total = { transports: 0, producers: 0, consumers: 0 };
+    for (const room of this.#settledRooms()) {
+      total.transports += room.counts.transports;
+      total.producers += room.counts.producers;
+      total.consumers += room.counts.consumers;
+    }
+    return total;
+  }
+
+  async bitrates(): Promise<{ recv: number; send: number }> {
+    const each = await Promise.all(
+      this.#settledRooms().map((room) =>
+        this.#call(room, 'bitrates', {}).then(
+          (result) => result as { recv: number; send: number },
+          () => ({ recv: 0, send: 0 }),
+        ),
+      ),
+    );
+    return each.reduce((a, b) => ({ recv: a.recv + b.recv, send: a.send + b.send }), {
+      recv: 0,
+      send: 0,
+    });
+  }
+
+  readyProducers(): ReadyProducer[] {
+    return [...this.#origins.values()].map(({ producerId, participantId, kind, paused }) => ({
+      producerId,
+      participantId,
+      kind,
+      paused,
+    }));
+  }
+
+  addParticipant(participantId: string, capabilities: mediasoupTypes.RtpCapabilities): void {
+    this.#capabilities.set(participantId, capabilities);
+    this.#place(participantId);
+  }
+
+  removeParticipant(participantId: string): void {
+    this.#capabilities.delete(participantId);
+    const placement = this.#placements.get(participantId);
+    if (!placement) return;
+    this.#placements.delete(participantId);
+    placement.room
+      .then(
+        (room) => {
+          this.#cluster.release(room.nodeId);
+          return this.#call(room, 'removeParticipant', { participantId });
+        },
+        () => undefined,
+      )
+      .catch((error: unknown) => this.#log.debug({ err: error }, 'media node could not remove'));
+  }
+
+  async createTransport(
+    participantId: string,
+    direction: Direction,
+    type: 'webrtc' | 'plain',
+    srtp = false,
+  ): Promise<TransportInfo> {
+    const room = await this.#roomOf(participantId);
+    const params = { participantId, direction, type, srtp };
+    return (await this.#call(room, 'createTransport', params)) as TransportInfo;
+  }
+
+  async connectTransport(
+    participantId: string,
+    transportId: string,
+    dtlsParameters: mediasoupTypes.DtlsParameters,
+  ): Promise<void> {
+    const room = await this.#roomOf(participantId);
+    const params = {
+      participantId,
+      transportId,
+      dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
+    };
+    await this.#call(room, 'connectTransport', params);
+  }
+
+  async connectPlainTransport(
+    participantId: string,
+    transportId: string,
+    remote: { ip?: string; port?: number; srtpParameters?: mediasoupTypes.SrtpParameters },
+  ): Promise<void> {
+    const room = await this.#roomOf(participantId);
+    await this.#call(room, 'connectPlainTransport', { participantId, transportId, remote });
+  }
+
+  async restartIce(participantId: string, transportId: string) {
+    const room = await this.#roomOf(participantId);
+    const result = await this.#call(room, 'restartIce', { participantId, transportId });
+    return (result as { iceParameters: mediasoupTypes.IceParameters }).iceParameters;
+  }
+
+  async produce(
+    participantId: string,
+    senderSlot: number,
+    transportId: string,
+    kind: mediasoupTypes.MediaKind,
+    rtpParameters: mediasoupTypes.RtpParameters,
+    sframe: SFrameParameters,
+  ): Promise<{ producerId: string }> {
+    const room = await this.#roomOf(participantId);
+    const result = await this.#call(room, 'produce', {
+      participantId,
+      senderSlot,
+      transportId,
+      kind,
+      rtpParameters: rtpParameters as unknown as Record<string, unknown>,
+      sframe: sframe as unknown as Record<string, unknown>,
+    });
+    return result as { producerId: string };
+  }
+
+  async setProducerKids(
+    participantId: string,
+    senderSlot: number,
+    producerId: string,
+    kids: readonly number[],
+  ): Promise<void> {
+    const room = await this.#roomOf(participantId);
+    const params = { participantId, senderSlot, producerId, kids: [...kids] };
+    await this.#call(room, 'setProducerKids', params);
+  }
+
+  async setProducerPaused(
+    participantId: string,
+    producerId: string,
+    paused: boolean,
+  ): Promise<boolean> {
+    const room = await this.#roomOf(participantId);
+    const result = await this.#call(room, 'setProducerPaused', {
+      participantId,
+      producerId,
+      paused,
+    });
+    const { changed } = result as { changed: boolean };
+    const origin = this.#origins.get(producerId);
+    if (changed && origin) await this.#pausePiped(origin, paused);
+    return changed;
+  }
+
+  async pauseProducersOf(participantId: string, kind: mediasoupTypes.MediaKind): Promise<void> {
+    const room = await this.#roomOf(participantId);
+    await this.#call(room, 'pauseProducersOf', { participantId, kind });
+    const own = [...this.#origins.values()].filter(
+      (origin) => origin.participantId === participantId && origin.kind === kind,
+    );
+    await Promise.all(own.map((origin) => this.#pausePiped(origin, true)));
+  }
+
+  async closeProducer(participantId: string, producerId: string): Promise<void> {
+    const room = await this.#roomOf(participantId);
+    await this.#call(room, 'closeProducer', { participantId, producerId });
+  }
+
+  async consume(
+    participantId: string,
+    transportId: string,
+    producerId: string,
+  ): Promise<ConsumerInfo> {
+    const room = await this.#roomOf(participantId);
+    const origin = this.#origins.get(producerId);
+    if (origin && origin.nodeId !== room.nodeId) await this.#pipeInto(origin, room);
+    const params = { participantId, transportId, producerId };
+    return (await this.#call(room, 'consume', params)) as ConsumerInfo;
+  }
+
+  async resumeConsumer(participantId: string, consumerId: string): Promise<void> {
+    const room = await this.#roomOf(participantId);
+    await this.#call(room, 'resumeConsumer', { participantId, consumerId });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeRooms();
+  }
+
+  // ---- placement ----
+
+  #place(participantId: string): void {
+    const previous = this.#placements.get(participantId);
+    if (previous) return;
+    const placement = { nodeId: undefined } as Placement;
+    placement.room = (async () => {
+      const client = await this.#cluster.place([...this.#rooms.keys()], true);
+      placement.nodeId = client.nodeId;
+      const room = await this.#roomOn(client);
+      const capabilities = this.#capabilities.get(participantId);
+      if (!capabilities || this.#placements.get(participantId) !== placement) {
+        this.#cluster.release(client.nodeId);
+        throw new RequestError('not-found', 'you are no longer in this consultation');
+      }
+      const rtpCapabilities = capabilities as unknown as Record<string, unknown>;
+      await this.#call(room, 'addParticipant', { participantId, rtpCapabilities });
+      return room;
+    })();
+    // A failed placement is reported to the participant's next media request.
+    placement.room.catch(() => undefined);
+    this.#placements.set(participantId, placement);
+  }
+
+  async #roomOf(participantId: string): Promise<NodeRoom> {
+    if (this.#closed) throw new RequestError('not-found', 'this consultation has no media now');
+    if (!this.#capabilities.has(participantId)) {
+      throw new RequestError('not-found', 'you are no longer in this consultation');
+    }
+    let placement = this.#placements.get(participantId);
+    if (!placement) {
+      this.#place(participantId);
+      placement = this.#placements.get(participantId);
+    }
+    try {
+      return await (placement as Placement).room;
+    } catch (error) {
+      // Next time, try again (a node may have freed up or come back).
+      if (this.#placements.get(participantId) === placement) {
+        this.#placements.delete(participantId);
+      }
+      throw error;
+    }
+  }
+
+  /** This consultation's room on a node, opened on first use. */
+  #roomOn(client: MediaNodeClient): Promise<NodeRoom> {
+    const existing = this.#rooms.get(client.nodeId);
+    if (existing) return existing;
+    const roomId = `${this.#consultationId}.${randomUUID()}`;
+    // What the consultation already sends is piped in when someone here consumes it.
+    const opening = client.request('openRoom', { roomId }).then(() => this.#adopt(client, roomId));
+    opening.catch(() => {
+      if (this.#rooms.get(client.nodeId) === opening) this.#rooms.delete(client.nodeId);
+    });
+    this.#rooms.set(client.nodeId, opening);
+    return opening;
+  }
+
+  #adopt(client: MediaNodeClient, roomId: string): NodeRoom {
+    const room: NodeRoom = {
+      nodeId: client.nodeId,
+      roomId,
+      client,
+      counts: { transports: 0, producers: 0, consumers: 0 },
+      unsubscribe: () => undefined,
+    };
+    room.unsubscribe = this.#cluster.subscribe(roomId, client.nodeId, {
+      onEvent: (event) => this.#onRoomEvent(room, event),
+      onLost: () => this.#reset(`media node ${client.nodeId} lost`),
+    });
+    this.#knownRooms.add(room);
+    return room;
+  }
+
+  /** Rooms whose opening finished. */
+  #settledRooms(): NodeRoom[] {
+    return [...this.#knownRooms];
+  }
+
+  // ---- events ----
+
+  #onRoomEvent(room: NodeRoom, event: RpcEventMessage): void {
+    if (this.#closed || this.#resetting) return;
+    switch (event.event) {
+      case 'producerready': {
+        const [producerId, participantId, kind] = event.args;
+        const origin: Origin = {
+          producerId,
+          participantId,
+          kind,
+          paused: false,
+          nodeId: room.nodeId,
+        };
+        this.#origins.set(producerId, origin);
+        // Pipe it now to the consultation's other nodes, so consumers there need not wait.
+        for (const other of this.#settledRooms()) {
+          if (other !== room) this.#pipeInto(origin, other).catch(() => undefined);
+        }
+        this.safeEmit('producerready', producerId, participantId, kind);
+        return;
+      }
+      case 'producerclosed': {
+        const [producerId, participantId, reason] = event.args;
+        this.#origins.delete(producerId);
+        for (const other of this.#settledRooms()) {
+          const key = `${producerId}>${other.nodeId}`;
+          if (!this.#piped.has(key)) continue;
+          this.#piped.delete(key);
+          this.#call(other, 'closePiped', { producerId }).catch(() => undefined);
+        }
+        this.safeEmit('producerclosed', producerId, participantId, reason);
+        return;
+      }
+      case 'producerrejected': {
+        const [producerId, participantId, verdict] = event.args;
+        this.safeEmit('producerrejected', producerId, participantId, verdict);
+        return;
+      }
+      case 'consumerclosed': {
+        const [consumerId, participantId, producerId] = event.args;
+        this.safeEmit('consumerclosed', consumerId, participantId, producerId);
+        return;
+      }
+      case 'reset':
+        this.#reset(`media node ${room.nodeId} lost a worker`);
+        return;
+    }
+  }
+
+  /** Starts the consultation's media over on the nodes left; clients are told to rejoin. */
+  #reset(why: string): void {
+    if (this.#closed || this.#resetting) return;
+    this.#resetting = true;
+    this.#log.warn({ consultationId: this.#consultationId, why }, 'consultation media reset');
+    this.#closeRooms();
+    this.#resetting = false;
+    // Everyone in the call is placed again at once; their new transports wait for it.
+    for (const participantId of this.#capabilities.keys()) this.#place(participantId);
+    this.safeEmit('reset');
+  }
+
+  #closeRooms(): void {
+    for (const room of this.#knownRooms) {
+      room.unsubscribe();
+      if (!room.client.lost) {
+        room.client.request('closeRoom', { roomId: room.roomId }).catch(() => undefined);
+      }
+    }
+    for (const placement of this.#placements.values()) {
+      if (placement.nodeId) this.#cluster.release(placement.nodeId);
+    }
+    this.#knownRooms.clear();
+    this.#rooms.clear();
+    this.#placements.clear();
+    this.#origins.clear();
+    this.#piped.clear();
+    this.#pipes.clear();
+  }
+
+  // ---- pipes ----
+
+  /** Pipes an origin's producer into another node's room of this consultation (once). */
+  #pipeInto(origin: Origin, target: NodeRoom): Promise<void> {
+    const key = `${origin.producerId}>${target.nodeId}`;
+    const existing = this.#piped.get(key);
+    if (existing) return existing;
+    const piping = (async () => {
+      const source = await this.#rooms.get(origin.nodeId);
+      if (!source) throw new RequestError('not-found', `no producer ${origin.producerId}`);
+      const pipes = await this.#pipeBetween(source, target);
+      const piped = (await this.#call(source, 'pipeOut', {
+        pipeId: pipes.get(source.nodeId) as string,
+        producerId: origin.producerId,
+      })) as PipedProducer;
+      await this.#call(target, 'pipeIn', {
+        pipeId: pipes.get(target.nodeId) as string,
+        piped: piped as unknown as PipedRpc['piped'],
+      });
+    })();
+    piping.catch((error: unknown) => {
+      if (this.#piped.get(key) === piping) this.#piped.delete(key);
+      this.#log.warn({ err: error, producerId: origin.producerId }, 'cannot pipe producer');
+    });
+    this.#piped.set(key, piping);
+    return piping;
+  }
+
+  /** The SRTP pipe between two rooms of this consultation: each end's pipe id by node. */
+  #pipeBetween(a: NodeRoom, b: NodeRoom): Promise<Map<string, string>> {
+    const key = [a.nodeId, b.nodeId].sort().join('|');
+    const existing = this.#pipes.get(key);
+    if (existing) return existing;
+    const opening = (async () => {
+      type End = {
+        pipeId: string;
+        ip: string;
+        port: number;
+        srtpParameters: Record<string, string>;
+      };
+      const [endA, endB] = (await Promise.all([
+        this.#call(a, 'openPipe', {}),
+        this.#call(b, 'openPipe', {}),
+      ])) as [End, End];
+      const remote = ({ ip, port, srtpParameters }: End) => ({
+        ip,
+        port,
+        srtpParameters: {
+          cryptoSuite: String(srtpParameters.cryptoSuite),
+          keyBase64: String(srtpParameters.keyBase64),
+        },
+      });
+      await Promise.all([
+        this.#call(a, 'connectPipe', { pipeId: endA.pipeId, remote: remote(endB) }),
+        this.#call(b, 'connectPipe', { pipeId: endB.pipeId, remote: remote(endA) }),
+      ]);
+      return new Map([
+        [a.nodeId, endA.pipeId],
+        [b.nodeId, endB.pipeId],
+      ]);
+    })();
+    opening.catch(() => {
+      if (this.#pipes.get(key) === opening) this.#pipes.delete(key);
+    });
+    this.#pipes.set(key, opening);
+    return opening;
+  }
+
+  async #pausePiped(origin: Origin, paused: boolean): Promise<void> {
+    origin.paused = paused;
+    await Promise.all(
+      this.#settledRooms()
+        .filter((room) => this.#piped.has(`${origin.producerId}>${room.nodeId}`))
+        .map((room) =>
+          this.#piped
+            .get(`${origin.producerId}>${room.nodeId}`)
+            ?.then(() =>
+              this.#call(room, 'setPipedPaused', { producerId: origin.producerId, paused }),
+            )
+            .catch(() => undefined),
+        ),
+    );
+  }
+
+  // ---- RPC ----
+
+  async #call<M extends RpcMethod>(
+    room: NodeRoom,
+    method: M,
+    params: Omit<RpcParams<M>, 'roomId'>,
+  ): Promise<unknown> {
+    const { result, counts } = await room.client.request(method, {
+      ...params,
+      roomId: room.roomId,
+    } as RpcParams<M>);
+    if (counts) room.counts = counts;
+    return result;
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * The media node registry in Redis, for scale-out: each media node announces itself with its
+ * load every second under a key that expires after three, so a node that stops (crash, power,
+ * partition from Redis) drops out of placement within the TTL without anyone cleaning up.
+ * Signaling nodes read the registry to place consultations; an operator drains a node through
+ * a separate flag without a TTL, so the intent survives the node restarting.
+ *
+ *   skjerm:media:node:<nodeId>   JSON MediaNodeRecord, PX ttlMs, rewritten every heartbeat
+ *   skjerm:media:drain:<nodeId>  when the operator drained it (ISO time); no TTL
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { waitUntilReady } from './redis-client.ts';
+
+const nodeKeyPrefix = 'skjerm:media:node:';
+const drainKeyPrefix = 'skjerm:media:drain:';
+
+/** No ':' or glob characters: a node id is a key suffix and is matched with SCAN patterns. */
+const nodeIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const MediaNodeLoad = Type.Object({
+  workers: Count,
+  rooms: Count,
+  participants: Count,
+  consumers: Count,
+  /** CPU used by the node's mediasoup workers, in cores (0.4 = 40 % of one core). */
+  cpu: Type.Number({ minimum: 0 }),
+});
+export type MediaNodeLoad = Static<typeof MediaNodeLoad>;
+
+/** What a node writes about itself. Unknown fields are allowed: nodes are upgraded one by one. */
+const MediaNodeRecord = Type.Object({
+  nodeId: Type.String({ pattern: nodeIdPattern.source }),
+  rpcUrl: Type.String({ minLength: 1, maxLength: 2048 }),
+  /** The most participants the node will host. */
+  capacity: Type.Integer({ minimum: 1 }),
+  load: MediaNodeLoad,
+});
+type MediaNodeRecord = Static<typeof MediaNodeRecord>;
+
+export interface MediaNodeInfo extends MediaNodeRecord {
+  /** An operator drained it: no new consultations are placed there. */
+  draining: boolean;
+}
+
+export function mediaNodeKey(nodeId: string): string {
+  return nodeKeyPrefix + checkedNodeId(nodeId);
+}
+
+export function drainKey(nodeId: string): string {
+  return drainKeyPrefix + checkedNodeId(nodeId);
+}
+
+function checkedNodeId(nodeId: string): string {
+  if (!nodeIdPattern.test(nodeId)) {
+    throw new RangeError(
+      `media node id ${JSON.stringify(nodeId)} must be 1-64 letters, digits, '.', '_' or '-'`,
+    );
+  }
+  return nodeId;
+}
+
+/**
+ * Least-loaded node that is neither draining nor full nor excluded; nodes in `prefer` (already
+ * hosting this consultation) win while they have room, so a consultation stays on one node
+ * and its media is not piped between nodes.
+ */
+export function pickMediaNode(
+  nodes: readonly MediaNodeInfo[],
+  options: { prefer?: readonly string[]; exclude?: ReadonlySet<string> } = {},
+): MediaNodeInfo | undefined {
+  const open = nodes.filter(
+    (node) =>
+      !node.draining &&
+      node.load.participants < node.capacity &&
+      !options.exclude?.has(node.nodeId),
+  );
+  const preferred = open.filter((node) => options.prefer?.includes(node.nodeId));
+  return leastLoaded(preferred.length > 0 ? preferred : open);
+}
+
+function leastLoaded(nodes: readonly MediaNodeInfo[]): MediaNodeInfo | undefined {
+  let best: MediaNodeInfo | undefined;
+  for (const node of nodes) if (!best || compareLoad(node, best) < 0) best = node;
+  return best;
+}
+
+/** Fill ratio first (cross-multiplied: exact for integers), then CPU, then id for a stable order. */
+function compareLoad(a: MediaNodeInfo, b: MediaNodeInfo): number {
+  const fill = a.load.participants * b.capacity - b.load.participants * a.capacity;
+  if (fill !== 0) return fill;
+  if (a.load.cpu !== b.load.cpu) return a.load.cpu - b.load.cpu;
+  return a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0;
+}
+
+/** Sets or clears an operator's drain flag. It outlives the node's record on purpose. */
+export async function setDraining(redis: Redis, nodeId: string, draining: boolean): Promise<void> {
+  if (draining) await redis.set(drainKey(nodeId), new Date().toISOString());
+  else await redis.del(drainKey(nodeId));
+}
+
+/** Ids of every node with a drain flag, running or not. */
+export async function drainingNodeIds(redis: Redis): Promise<string[]> {
+  const keys = await scanKeys(redis, drainKeyPrefix);
+  return keys.map((key) => key.slice(drainKeyPrefix.length)).sort();
+}
+
+/** A record in Redis that is not a MediaNodeRecord. */
+export interface MalformedRecord {
+  key: string;
+  raw: string;
+  problem: string;
+}
+
+/**
+ * Reads the live nodes, sorted by id. Throws when Redis cannot be reached; a malformed record
+ * is skipped and passed to `onMalformed`.
+ */
+export async function readMediaNodes(
+  redis: Redis,
+  onMalformed: (record: MalformedRecord) => void,
+): Promise<MediaNodeInfo[]> {
+  const keys = await scanKeys(redis, nodeKeyPrefix);
+  if (keys.length === 0) return [];
+  const ids = keys.map((key) => key.slice(nodeKeyPrefix.length));
+  const [records, drains] = await Promise.all([
+    redis.mget(keys),
+    redis.mget(ids.map((id) => drainKeyPrefix + id)),
+  ]);
+  const nodes: MediaNodeInfo[] = [];
+  keys.forEach((key, index) => {
+    const raw = records[index];
+    // Gone between SCAN and MGET (expired), or not a string.
+    if (raw === null || raw === undefined) return;
+    const parsed = parseRecord(ids[index] ?? '', raw);
+    if (typeof parsed === 'string') {
+      onMalformed({ key, raw, problem: parsed });
+      return;
+    }
+    const { nodeId, rpcUrl, capacity, load } = parsed;
+    const { workers, rooms, participants, consumers, cpu } = load;
+    nodes.push({
+      nodeId,
+      rpcUrl,
+      capacity,
+      load: { workers, rooms, participants, consumers, cpu },
+      draining: drains[index] !== null && drains[index] !== undefined,
+    });
+  });
+  return nodes.sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
+}
+
+/** The record, or what is wrong with it. */
+function parseRecord(idFromKey: string, raw: string): MediaNodeRecord | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return 'not JSON';
+  }
+  if (!Value.Check(MediaNodeRecord, value)) {
+    const error = Value.Errors(MediaNodeRecord, value).First();
+    return `${error?.path || '/'}: ${error?.message ?? 'invalid'}`;
+  }
+  if (value.nodeId !== idFromKey) return `nodeId ${value.nodeId} differs from the key's`;
+  return value;
+}
+
+/** SCAN rather than KEYS: KEYS blocks Redis for every other client while it walks the keyspace. */
+async function scanKeys(redis: Redis, prefix: string): Promise<string[]> {
+  const keys = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
+    for (const key of batch) keys.add(key);
+    cursor = next;
+  } while (cursor !== '0');
+  return [...keys];
+}
+
+/** A signaling node's view of the media nodes. */
+export class MediaNodeDirectory {
+  /** How long the first list() waits for Redis when it has no earlier list to fall back on. */
+  static readonly firstReadWaitMs = 2000;
+
+  readonly #redis: Redis;
+  readonly #log: Logger;
+  #lastKnown: MediaNodeInfo[] | undefined;
+  #readable = true;
+  /** Malformed records already logged, with their content, so each is logged once. */
+  #reported = new Map<string, string>();
+
+  constructor(options: { redis: Redis; log: Logger }) {
+    this.#redis = options.redis;
+    this.#log = options.log.child({ component: 'media-directory' });
+  }
+
+  /**
+   * The live nodes (record present = heartbeat within the TTL). When Redis cannot be reached,
+   * the last list read, so that consultations keep being placed on the nodes known to exist
+   * (placement then fails on a dead one and the caller excludes it).
+   */
+  async list(): Promise<MediaNodeInfo[]> {
+    if (this.#lastKnown === undefined) {
+      await waitUntilReady(this.#redis, MediaNodeDirectory.firstReadWaitMs).catch(() => {});
+    }
+    const malformed = new Map<string, string>();
+    try {
+      const nodes = await readMediaNodes(this.#redis, (record) => {
+        malformed.set(record.key, record.raw);
+        if (this.#reported.get(record.key) === record.raw) return;
+        this.#log.warn(
+          { key: record.key, problem: record.problem },
+          'skipping a malformed media node record in Redis',
+        );
+      });
+      this.#reported = malformed;
+      if (!this.#readable) this.#log.info('media node registry readable again');
+      this.#readable = true;
+      this.#lastKnown = nodes;
+    } catch (error) {
+      if (this.#readable) {
+        this.#log.warn(
+          { reason: error instanceof Error ? error.message : String(error) },
+          'cannot read the media node registry from Redis; using the last list read',
+        );
+      }
+      this.#readable = false;
+    }
+    return [...(this.#lastKnown ?? [])];
+  }
+}
+
+export interface MediaNodeAnnouncerOptions {
+  redis: Redis;
+  log: Logger;
+  nodeId: string;
+  /** Where signaling nodes reach this node's media RPC. */
+  rpcUrl: string;
+  /** The most participants this node will host. */
+  capacity: number;
+  load: () => MediaNodeLoad | Promise<MediaNodeLoad>;
+  /** Heartbeat period; 1000 ms. */
+  intervalMs?: number;
+  /** How long a record lives without a heartbeat; 3000 ms. */
+  ttlMs?: number;
+}
+
+/** A media node's heartbeat: its record, with the current load, rewritten every interval. */
+export class MediaNodeAnnouncer {
+  readonly #redis: Redis;
+  readonly #log: Logger;
+  readonly #key: string;
+  readonly #drainKey: string;
+  readonly #describe: Omit<MediaNodeRecord, 'load'>;
+  readonly #load: MediaNodeAnnouncerOptions['load'];
+  readonly #intervalMs: number;
+  readonly #ttlMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #beating: Promise<void> | undefined;
+  #started = false;
+  #stopped = false;
+  #draining = false;
+  /** Outcome of the last heartbeat, to log each change once. */
+  #announced: boolean | undefined;
+
+  constructor(options: MediaNodeAnnouncerOptions) {
+    this.#redis = options.redis;
+    this.#key = mediaNodeKey(options.nodeId);
+    this.#drainKey = drainKey(options.nodeId);
+    this.#describe = { nodeId: options.nodeId, rpcUrl: options.rpcUrl, capacity: options.capacity };
+    this.#load = options.load;
+    this.#intervalMs = options.intervalMs ?? 1000;
+    this.#ttlMs = options.ttlMs ?? 3000;
+    if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+      throw new RangeError(`capacity must be a positive integer, not ${options.capacity}`);
+    }
+    // A record that expires before the next heartbeat would make the node blink in and out.
+    if (!(this.#intervalMs > 0 && this.#ttlMs > this.#intervalMs)) {
+      throw new RangeError(`ttlMs (${this.#ttlMs}) must exceed intervalMs (${this.#intervalMs})`);
+    }
+    this.#log = options.log.child({ component: 'media-announcer', nodeId: options.nodeId });
+  }
+
+  /** The operator's drain flag, as read from Redis at the last heartbeat that reached it. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Announces the node at once, then every interval. Never throws because Redis is down: the
+   * heartbeat keeps trying, and rewrites the record once Redis is back (even if it came back
+   * empty).
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    // Only the first heartbeat waits for the connection; later ones fail fast and retry.
+    await waitUntilReady(this.#redis, this.#intervalMs).catch(() => {});
+    this.#beat();
+    await this.#beating;
+  }
+
+  /** Stops the heartbeat and deletes the record (best effort: it expires anyway). */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#beating;
+    if (this.#redis.status !== 'ready') return;
+    try {
+      await this.#redis.del(this.#key);
+    } catch (error) {
+      this.#log.debug({ reason: errorMessage(error) }, 'could not delete the media node record');
+    }
+  }
+
+  #beat(): void {
+    if (this.#stopped) return;
+    const began = Date.now();
+    this.#beating = this.#announce().finally(() => {
+      this.#beating = undefined;
+      if (this.#stopped) return;
+      // Period measured from the start of each beat, so a slow Redis does not stretch it.
+      const delay = Math.max(0, this.#intervalMs - (Date.now() - began));
+      this.#timer = setTimeout(() => this.#beat(), delay);
+      this.#timer.unref();
+    });
+  }
+
+  async #announce(): Promise<void> {
+    let record: MediaNodeRecord;
+    try {
+      const { workers, rooms, participants, consumers, cpu } = await this.#load();
+      record = { ...this.#describe, load: { workers, rooms, participants, consumers, cpu } };
+    } catch (error) {
+      this.#log.error({ reason: errorMessage(error) }, 'cannot read the media node load');
+      return;
+    }
+    if (!Value.Check(MediaNodeRecord, record)) {
+      const problem = Value.Errors(MediaNodeRecord, record).First();
+      this.#log.error(
+        { path: problem?.path, problem: problem?.message },
+        'invalid media node load',
+      );
+      return;
+    }
+    let drainedAt: string | null;
+    try {
+      const results = await this.#redis
+        .pipeline()
+        .set(this.#key, JSON.stringify(record), 'PX', this.#ttlMs)
+        .get(this.#drainKey)
+        .exec();
+      const failed = results?.find(([error]) => error)?.[0];
+      if (failed || !results) throw failed ?? new Error('pipeline discarded');
+      drainedAt = results[1]?.[1] as string | null;
+    } catch (error) {
+      if (this.#announced !== false) {
+        this.#log.warn(
+          { reason: errorMessage(error) },
+          'cannot announce this media node to Redis; retrying every heartbeat',
+        );
+      }
+      this.#announced = false;
+      return;
+    }
+    if (this.#announced !== true) {
+      this.#log.info(
+        { capacity: record.capacity },
+        this.#announced === false ? 'media node announced again' : 'media node announced',
+      );
+    }
+    this.#announced = true;
+    const draining = drainedAt !== null;
+    if (draining !== this.#draining) {
+      this.#log.info(
+        draining
+          ? 'media node draining: no new consultations are placed here'
+          : 'media node no longer draining',
+      );
+    }
+    this.#draining = draining;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
