@@ -1,11 +1,21 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SkjermServer } from '@skjerm/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterMediaRoom } from '../../apps/server/src/cluster/cluster-media-room.ts';
-import { MediaNodeDirectory } from '../../apps/server/src/cluster/media-registry.ts';
-import { closeRedis, connectRedis } from '../../apps/server/src/cluster/redis-client.ts';
+import {
+  MediaNodeDirectory,
+  type MediaNodeInfo,
+} from '../../apps/server/src/cluster/media-registry.ts';
+import {
+  closeRedis,
+  connectRedis,
+  waitUntilReady,
+} from '../../apps/server/src/cluster/redis-client.ts';
 import {
   admit,
   arrive,
@@ -26,6 +36,7 @@ import { startTestServer } from '../support/test-server.ts';
 import { people, TestIssuer, testKeySource } from '../support/test-tokens.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
 
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'cluster-test-secret-0123456789abcdef';
 const mediaPortBase = 43000 + (process.pid % 100) * 20;
 
@@ -55,15 +66,52 @@ function startMediaNode(nodeId: string, index: number): Promise<RunningServer> {
   });
 }
 
-/** Media node ids in the registry now. */
-async function liveMediaNodes(): Promise<string[]> {
+/** The registry as a fresh reader sees it now (empty while Redis is down). */
+async function registry(): Promise<MediaNodeInfo[]> {
   const client = connectRedis(redis.url, signaling.log);
   try {
-    const nodes = await new MediaNodeDirectory({ redis: client, log: signaling.log }).list();
-    return nodes.map((node) => node.nodeId).sort();
+    await waitUntilReady(client, 1000);
+    return await new MediaNodeDirectory({ redis: client, log: signaling.log }).list();
+  } catch {
+    return [];
   } finally {
     await closeRedis(client);
   }
+}
+
+/** Ends a call and waits until the media nodes report its participants gone. */
+async function hangUp(...calls: { everyone: MediaParticipant[] }[]) {
+  for (const { everyone } of calls) {
+    await everyone[0]?.client.request('end', {});
+    for (const participant of everyone) participant.stop();
+  }
+  await waitUntil(
+    async () => (await registry()).every((node) => node.load.participants === 0),
+    'media nodes empty',
+  );
+}
+
+/** Media node ids in the registry now. */
+async function liveMediaNodes(): Promise<string[]> {
+  return (await registry()).map((node) => node.nodeId).sort();
+}
+
+/** `npm run cluster -- …` as an operator runs it. */
+async function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['apps/server/src/cluster/cluster-cli.ts', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, SKJERM_REDIS_URL: redis.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out };
 }
 
 async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
@@ -159,6 +207,93 @@ describe('scale-out: signaling node, Redis and two media nodes as processes on 1
         expect(failed).toBe(0);
       }
     }
-    await everyone[0]?.client.request('end', {});
+    await hangUp({ everyone });
+  }, 60_000);
+
+  it('a media node dies: its consultation starts over on the other node, clients back within 10 s', async () => {
+    const { id, everyone } = await call(['patient']);
+    await everyoneReceivesEveryone(everyone);
+    const layout = await clusterRoom(id).layout();
+    const doomed = layout[everyone[0]?.participantId ?? ''] ?? '';
+    const node = mediaNodes.get(doomed);
+    if (!node) throw new Error(`no media node ${doomed}`);
+    const before = everyone.map((receiver) =>
+      everyone.map((sender) => receiver.packetsFrom(sender)),
+    );
+    void before;
+
+    const killedAt = Date.now();
+    node.child.kill('SIGKILL');
+    // Every client is told to start its media over, and does; media flows both ways again.
+    await waitUntil(
+      async () => everyone.every((p) => p.resets.length > 0),
+      'mediaReset at every client',
+    );
+    const toldWithin = Math.max(...everyone.map((p) => (p.resets[0] ?? 0) - killedAt));
+    await everyoneReceivesEveryone(everyone, 5);
+    const backWithin = Date.now() - killedAt;
+    console.info(
+      `media node killed: clients told in ${toldWithin} ms, media back in ${backWithin} ms`,
+    );
+    expect(backWithin).toBeLessThan(10_000);
+    const moved = await clusterRoom(id).layout();
+    for (const participant of everyone) {
+      expect(moved[participant.participantId]).not.toBe(doomed);
+    }
+    for (const [receiver, sender] of [everyone, [...everyone].reverse()]) {
+      if (!receiver || !sender) continue;
+      expect((await receiver.decryptFrom(sender)).failed).toBe(0);
+    }
+
+    // The node comes back under its own id and takes placements again.
+    mediaNodes.delete(doomed);
+    await startMediaNode(doomed, doomed === 'media-a' ? 0 : 4);
+    await waitUntil(async () => (await liveMediaNodes()).includes(doomed), `${doomed} back`);
+    await hangUp({ everyone });
+  }, 60_000);
+
+  it('a drained node takes no new consultations while its own go on', async () => {
+    const first = await call(['patient']);
+    const [placedOn] = Object.values(await clusterRoom(first.id).layout());
+    if (!placedOn) throw new Error('not placed');
+    const drain = await runCli(['drain', placedOn]);
+    expect(drain.code).toBe(0);
+    expect(drain.out).toContain(placedOn);
+    await waitUntil(
+      async () => (await registry()).find((n) => n.nodeId === placedOn)?.draining === true,
+      'drain seen by the registry',
+    );
+    // The drained node would win on load (the other is empty): it is skipped anyway.
+    const second = await call(['secondPatient']);
+    for (const nodeId of Object.values(await clusterRoom(second.id).layout())) {
+      expect(nodeId).not.toBe(placedOn);
+    }
+    const counts = first.everyone.map((receiver) =>
+      receiver.packetsFrom(first.everyone[1] as MediaParticipant),
+    );
+    await everyoneReceivesEveryone(first.everyone, (counts[0] ?? 0) + 20);
+    expect((await runCli(['undrain', placedOn])).code).toBe(0);
+    await waitUntil(
+      async () => (await registry()).find((n) => n.nodeId === placedOn)?.draining === false,
+      'undrain seen by the registry',
+    );
+    await hangUp(first, second);
+  }, 60_000);
+
+  it('Redis stopped for 5 s: running calls keep their media, and placement works again when it is back', async () => {
+    const running = await call(['patient']);
+    await everyoneReceivesEveryone(running.everyone);
+    const [host, patient] = running.everyone as [MediaParticipant, MediaParticipant];
+    await redis.stop();
+    const atStop = patient.packetsFrom(host);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // 5 s at 50 frames per second: media went on the whole time.
+    expect(patient.packetsFrom(host) - atStop).toBeGreaterThan(150);
+    await redis.restart();
+    await waitUntil(async () => (await liveMediaNodes()).length === 2, 'registry refilled', 5000);
+    const next = await call(['secondPatient']);
+    await everyoneReceivesEveryone(next.everyone);
+    await everyoneReceivesEveryone(running.everyone, patient.packetsFrom(host) + 20);
+    await hangUp(running, next);
   }, 60_000);
 });

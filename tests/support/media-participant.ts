@@ -83,6 +83,7 @@ export class MediaParticipant {
   }
 
   stop(): void {
+    if (this.#stopped) return;
     this.#stopped = true;
     this.#source?.close();
     this.#sink?.close();
