@@ -25,6 +25,7 @@ import {
   signIn,
 } from '../support/consultations.ts';
 import { MediaParticipant } from '../support/media-participant.ts';
+import { PlainRtpPeer } from '../support/plain-rtp-peer.ts';
 import { type RedisServer, requireRedisServer, startRedis } from '../support/redis-server.ts';
 import {
   type RunningServer,
@@ -229,7 +230,11 @@ describe('scale-out: signaling node, Redis and two media nodes as processes on 1
       async () => everyone.every((p) => p.resets.length > 0),
       'mediaReset at every client',
     );
-    const toldWithin = Math.max(...everyone.map((p) => (p.resets[0] ?? 0) - killedAt));
+    const toldWithin = Math.max(...everyone.map((p) => (p.resets[0]?.at ?? 0) - killedAt));
+    expect(everyone.map((p) => p.resets[0]?.reason)).toEqual([
+      'media-node-lost',
+      'media-node-lost',
+    ]);
     await everyoneReceivesEveryone(everyone, 5);
     const backWithin = Date.now() - killedAt;
     console.info(
@@ -268,16 +273,96 @@ describe('scale-out: signaling node, Redis and two media nodes as processes on 1
     for (const nodeId of Object.values(await clusterRoom(second.id).layout())) {
       expect(nodeId).not.toBe(placedOn);
     }
-    const counts = first.everyone.map((receiver) =>
-      receiver.packetsFrom(first.everyone[1] as MediaParticipant),
+    const [host, patient] = first.everyone as [MediaParticipant, MediaParticipant];
+    await everyoneReceivesEveryone(first.everyone, host.packetsFrom(patient) + 20);
+
+    // --move: the consultation still on the drained node moves to the other one (once the
+    // second call has left it room: capacity 2).
+    await second.everyone[0]?.client.request('end', {});
+    for (const participant of second.everyone) participant.stop();
+    await waitUntil(
+      async () =>
+        (await registry()).every((n) => n.nodeId === placedOn || n.load.participants === 0),
+      'the other node empty',
     );
-    await everyoneReceivesEveryone(first.everyone, (counts[0] ?? 0) + 20);
+    const move = await runCli(['drain', placedOn, '--move']);
+    expect(move.code).toBe(0);
+    await waitUntil(async () => host.resets.length > 0 && patient.resets.length > 0, 'moved');
+    expect([host.resets[0]?.reason, patient.resets[0]?.reason]).toEqual(['moved', 'moved']);
+    await everyoneReceivesEveryone(first.everyone, 5);
+    for (const nodeId of Object.values(await clusterRoom(first.id).layout())) {
+      expect(nodeId).not.toBe(placedOn);
+    }
     expect((await runCli(['undrain', placedOn])).code).toBe(0);
     await waitUntil(
       async () => (await registry()).find((n) => n.nodeId === placedOn)?.draining === false,
       'undrain seen by the registry',
     );
-    await hangUp(first, second);
+    await hangUp(first);
+  }, 60_000);
+
+  it('a media node that hangs (SIGSTOP) is given up after missed pings; its call moves within 10 s', async () => {
+    const { id, everyone } = await call(['patient']);
+    await everyoneReceivesEveryone(everyone);
+    const [hungId] = Object.values(await clusterRoom(id).layout());
+    const hung = mediaNodes.get(hungId ?? '');
+    if (!hung || !hungId) throw new Error('not placed');
+    const stoppedAt = Date.now();
+    hung.child.kill('SIGSTOP');
+    try {
+      await waitUntil(async () => everyone.every((p) => p.resets.length > 0), 'mediaReset');
+      await everyoneReceivesEveryone(everyone, 5);
+      const backWithin = Date.now() - stoppedAt;
+      console.info(`media node hung: media back on the other node in ${backWithin} ms`);
+      expect(backWithin).toBeLessThan(10_000);
+      for (const nodeId of Object.values(await clusterRoom(id).layout())) {
+        expect(nodeId).not.toBe(hungId);
+      }
+    } finally {
+      hung.child.kill('SIGCONT');
+    }
+    await waitUntil(async () => (await liveMediaNodes()).includes(hungId), `${hungId} back`);
+    await hangUp({ everyone });
+  }, 60_000);
+
+  it('a media node refuses plaintext: the producer is closed and the refusal audited by the signaling node', async () => {
+    const { id, everyone } = await call(['patient']);
+    const [host, patient] = everyone as [MediaParticipant, MediaParticipant];
+    const { producerId, port, ssrc } = await PlainRtpPeer.produce(
+      host.client,
+      'video',
+      [host.kid],
+      0x3333,
+    );
+    const source = await PlainRtpPeer.open();
+    try {
+      let stop = false;
+      const sending = source.send(port, ssrc, {
+        kind: 'video',
+        frames: 500,
+        intervalMs: 10,
+        stopped: () => stop,
+      });
+      const closed = await host.client.waitFor(
+        'producerClosed',
+        (data) => data.producerId === producerId,
+      );
+      expect(closed.reason).toBe('not-e2ee');
+      expect(signaling.audit.export(id).map((entry) => entry.type)).toContain('producer-rejected');
+      // Nobody was ever offered it.
+      expect(
+        patient.client.notifications.some(
+          (n) =>
+            n.notification === 'newProducer' &&
+            (n.data as { producerId: string }).producerId === producerId,
+        ),
+      ).toBe(false);
+      stop = true;
+      await sending;
+    } finally {
+      source.close();
+    }
+    await hangUp({ everyone });
   }, 60_000);
 
   it('Redis stopped for 5 s: running calls keep their media, and placement works again when it is back', async () => {

@@ -24,8 +24,8 @@ export class MediaParticipant {
   readonly participantId: string;
   readonly kid: number;
   readonly baseKey = new Uint8Array(randomBytes(16));
-  /** Media resets seen, with when they arrived. */
-  readonly resets: number[] = [];
+  /** Media resets seen: when they arrived and why. */
+  readonly resets: { at: number; reason: string }[] = [];
   #sender!: SFrameSender;
   #source: PlainRtpPeer | undefined;
   #sink: PlainRtpPeer | undefined;
@@ -136,7 +136,8 @@ export class MediaParticipant {
       try {
         await this.#starting;
         if (notification?.notification === 'mediaReset') {
-          this.resets.push(Date.now());
+          const { reason } = notification.data as { reason: string };
+          this.resets.push({ at: Date.now(), reason });
           this.#starting = this.#startMedia([]);
         } else if (notification?.notification === 'newProducer') {
           await this.#consume((notification.data as { producerId: string }).producerId);

@@ -384,7 +384,17 @@ export const notifications = {
    * The media node serving the room restarted (a worker died): every transport is gone.
    * Clients create transports again and re-produce; the roster and keys stay.
    */
-  mediaReset: Type.Object({ reason: Type.Literal('worker-died') }),
+  /**
+   * The media under the call was lost and the client must start its media over: a media
+   * worker died, a media node was lost, or an operator moved the call off a drained node.
+   */
+  mediaReset: Type.Object({
+    reason: Type.Union([
+      Type.Literal('worker-died'),
+      Type.Literal('media-node-lost'),
+      Type.Literal('moved'),
+    ]),
+  }),
   /** The server is shutting down; reconnect later or elsewhere. */
   serverShutdown: Type.Object({}),
 } as const;

@@ -20,6 +20,9 @@ commands:
   nodes             list the live media nodes with their load
   drain NODE_ID     place no new consultations on NODE_ID; those on it finish there
                     (the flag stays until undrain, across restarts of the node)
+  drain NODE_ID --move
+                    as drain, and move the consultations on it to other nodes now
+                    (their clients start their media over there within seconds)
   undrain NODE_ID   let NODE_ID take new consultations again
 
 Redis is $SKJERM_REDIS_URL (default ${defaultRedisUrl}).`;
@@ -31,7 +34,10 @@ export interface CliContext {
   env: Record<string, string | undefined>;
 }
 
-type Command = { name: 'nodes' } | { name: 'drain' | 'undrain'; nodeId: string };
+type Command =
+  | { name: 'nodes' }
+  | { name: 'drain'; nodeId: string; move: boolean }
+  | { name: 'undrain'; nodeId: string };
 
 class UsageError extends Error {}
 
@@ -59,7 +65,8 @@ export async function runClusterCli(argv: readonly string[], context: CliContext
   try {
     await waitUntilReady(redis, connectWaitMs);
     if (command.name === 'nodes') return await listNodes(redis, context);
-    return await changeDrain(redis, command.nodeId, command.name === 'drain', context);
+    const move = command.name === 'drain' && command.move;
+    return await changeDrain(redis, command.nodeId, command.name === 'drain', move, context);
   } catch (error) {
     if (error instanceof RedisUnavailableError) {
       context.err(`${error.message} (set SKJERM_REDIS_URL)`);
@@ -75,12 +82,21 @@ export async function runClusterCli(argv: readonly string[], context: CliContext
 
 function parseCommand(argv: readonly string[]): Command {
   let positionals: string[];
+  let move = false;
   try {
-    ({ positionals } = parseArgs({ args: [...argv], allowPositionals: true, strict: true }));
+    const parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { move: { type: 'boolean', default: false } },
+    });
+    positionals = parsed.positionals;
+    move = parsed.values.move === true;
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const [name, nodeId, ...rest] = positionals;
+  if (move && name !== 'drain') throw new UsageError('--move goes with drain only');
   if (name === 'nodes') {
     if (nodeId !== undefined) throw new UsageError('nodes takes no arguments');
     return { name };
@@ -90,7 +106,7 @@ function parseCommand(argv: readonly string[]): Command {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(nodeId)) {
       throw new UsageError(`${JSON.stringify(nodeId)} is not a media node id`);
     }
-    return { name, nodeId };
+    return name === 'drain' ? { name, nodeId, move } : { name, nodeId };
   }
   throw new UsageError(name === undefined ? 'name a command' : `unknown command ${name}`);
 }
@@ -133,10 +149,11 @@ async function changeDrain(
   redis: Redis,
   nodeId: string,
   draining: boolean,
+  move: boolean,
   context: CliContext,
 ): Promise<number> {
   const wasDraining = (await drainingNodeIds(redis)).includes(nodeId);
-  await setDraining(redis, nodeId, draining);
+  await setDraining(redis, nodeId, draining, move);
   const node = (await readNodes(redis, context)).find((candidate) => candidate.nodeId === nodeId);
   if (!draining) {
     context.out(
@@ -145,6 +162,14 @@ async function changeDrain(
         : `${nodeId} was not draining; nothing changed`,
     );
     if (!node) context.out(`(${nodeId} is not running now)`);
+    return 0;
+  }
+  if (move) {
+    context.out(
+      `${nodeId} is draining: no new consultations are placed there, and those on it move to other nodes within seconds (their clients start their media over)`,
+    );
+    if (node) context.out(`${plural(node.load.participants, 'participant')} on ${nodeId} now`);
+    else context.out(`${nodeId} is not running now; the flag applies when it starts`);
     return 0;
   }
   context.out(

@@ -9,6 +9,7 @@ import type {
   ConsultationMediaEvents,
   ConsumerInfo,
   Direction,
+  MediaResetReason,
   ReadyProducer,
   TransportInfo,
 } from '../media/consultation-media.ts';
@@ -368,7 +369,7 @@ export class ClusterMediaRoom
     };
     room.unsubscribe = this.#cluster.subscribe(roomId, client.nodeId, {
       onEvent: (event) => this.#onRoomEvent(room, event),
-      onLost: () => this.#reset(`media node ${client.nodeId} lost`),
+      onLost: () => this.#reset('media-node-lost', `media node ${client.nodeId} lost`),
     });
     this.#knownRooms.add(room);
     return room;
@@ -423,14 +424,16 @@ export class ClusterMediaRoom
         this.safeEmit('consumerclosed', consumerId, participantId, producerId);
         return;
       }
-      case 'reset':
-        this.#reset(`media node ${room.nodeId} lost a worker`);
+      case 'reset': {
+        const [reason] = event.args;
+        this.#reset(reason, `media node ${room.nodeId}: ${reason}`);
         return;
+      }
     }
   }
 
   /** Starts the consultation's media over on the nodes left; clients are told to rejoin. */
-  #reset(why: string): void {
+  #reset(reason: MediaResetReason, why: string): void {
     if (this.#closed || this.#resetting) return;
     this.#resetting = true;
     this.#log.warn({ consultationId: this.#consultationId, why }, 'consultation media reset');
@@ -438,7 +441,7 @@ export class ClusterMediaRoom
     this.#resetting = false;
     // Everyone in the call is placed again at once; their new transports wait for it.
     for (const participantId of this.#capabilities.keys()) this.#place(participantId);
-    this.safeEmit('reset');
+    this.safeEmit('reset', reason);
   }
 
   #closeRooms(): void {

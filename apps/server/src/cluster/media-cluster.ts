@@ -53,6 +53,8 @@ export class MediaCluster {
    * participant, counted against the node's capacity until `release`.
    */
   async place(prefer: readonly string[], participant: boolean): Promise<MediaNodeClient> {
+    // A node that is still listed but dead (killed, or hung: its record outlives it by up to
+    // a heartbeat's TTL) refuses or times out the connection and is skipped here.
     const tried = new Set<string>();
     const nodes = await this.#options.nodes.list();
     for (;;) {
@@ -131,6 +133,7 @@ export class MediaCluster {
   #onLost(nodeId: string, client: MediaNodeClient): void {
     void client;
     this.#clients.delete(nodeId);
+
     this.#placed.delete(nodeId);
     for (const [roomId, subscriber] of [...this.#subscribers]) {
       if (subscriber.nodeId !== nodeId) continue;

@@ -45,7 +45,7 @@ export interface RoomCounts {
   consumers: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 3000;
+const DEFAULT_TIMEOUT_MS = 2000;
 
 /**
  * A signaling node's connection to one media node: requests with answers, room events, and

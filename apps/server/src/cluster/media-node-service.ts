@@ -125,6 +125,20 @@ export class MediaNodeService {
     };
   }
 
+  /**
+   * Moves every consultation away (an operator drained the node with --move): each room's
+   * signaling node is told its media was moved and places it again elsewhere; the rooms close.
+   */
+  moveAway(): void {
+    for (const [roomId, { room, owner }] of this.#rooms) {
+      if (owner.readyState === owner.OPEN) {
+        owner.send(JSON.stringify({ type: 'event', roomId, event: 'reset', args: ['moved'] }));
+      }
+      this.#rooms.delete(roomId);
+      room.close();
+    }
+  }
+
   closeAll(): void {
     for (const socket of this.#connections) socket.close(1001, 'media node stopping');
     for (const { room } of this.#rooms.values()) room.close();

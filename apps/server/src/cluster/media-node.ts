@@ -89,6 +89,7 @@ export class MediaNode {
         rpcUrl: `ws://${host}:${port}/rpc`,
         capacity: cluster.capacity ?? PARTICIPANTS_PER_WORKER * config.mediaWorkers,
         load: () => service.load(),
+        onMoveAway: () => service.moveAway(),
       });
       await announcer.start();
       const node = new MediaNode({

@@ -97,11 +97,24 @@ function compareLoad(a: MediaNodeInfo, b: MediaNodeInfo): number {
   return a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0;
 }
 
-/** Sets or clears an operator's drain flag. It outlives the node's record on purpose. */
-export async function setDraining(redis: Redis, nodeId: string, draining: boolean): Promise<void> {
-  if (draining) await redis.set(drainKey(nodeId), new Date().toISOString());
+/**
+ * Sets or clears an operator's drain flag. It outlives the node's record on purpose. With
+ * `move`, the node also moves the consultations it carries to other nodes (their clients
+ * start their media over there) instead of letting them finish.
+ */
+export async function setDraining(
+  redis: Redis,
+  nodeId: string,
+  draining: boolean,
+  move = false,
+): Promise<void> {
+  if (draining)
+    await redis.set(drainKey(nodeId), `${move ? MOVE_PREFIX : ''}${new Date().toISOString()}`);
   else await redis.del(drainKey(nodeId));
 }
+
+/** A drain flag that starts with this asks the node to move its consultations away. */
+const MOVE_PREFIX = 'move ';
 
 /** Ids of every node with a drain flag, running or not. */
 export async function drainingNodeIds(redis: Redis): Promise<string[]> {
@@ -244,6 +257,8 @@ export interface MediaNodeAnnouncerOptions {
   /** The most participants this node will host. */
   capacity: number;
   load: () => MediaNodeLoad | Promise<MediaNodeLoad>;
+  /** Called once when an operator drains the node with `move` (see setDraining). */
+  onMoveAway?: () => void;
   /** Heartbeat period; 1000 ms. */
   intervalMs?: number;
   /** How long a record lives without a heartbeat; 3000 ms. */
@@ -265,6 +280,8 @@ export class MediaNodeAnnouncer {
   #started = false;
   #stopped = false;
   #draining = false;
+  readonly #onMoveAway: (() => void) | undefined;
+  #movedAway = false;
   /** Outcome of the last heartbeat, to log each change once. */
   #announced: boolean | undefined;
 
@@ -274,6 +291,7 @@ export class MediaNodeAnnouncer {
     this.#drainKey = drainKey(options.nodeId);
     this.#describe = { nodeId: options.nodeId, rpcUrl: options.rpcUrl, capacity: options.capacity };
     this.#load = options.load;
+    this.#onMoveAway = options.onMoveAway;
     this.#intervalMs = options.intervalMs ?? 1000;
     this.#ttlMs = options.ttlMs ?? 3000;
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
@@ -385,6 +403,12 @@ export class MediaNodeAnnouncer {
       );
     }
     this.#draining = draining;
+    const moveAway = draining && drainedAt?.startsWith(MOVE_PREFIX) === true;
+    if (moveAway && !this.#movedAway) {
+      this.#log.info("moving this media node's consultations to other nodes");
+      this.#onMoveAway?.();
+    }
+    this.#movedAway = moveAway;
   }
 }
 

@@ -155,7 +155,13 @@ export const RpcEvent = Type.Union([
     type: Type.Literal('event'),
     roomId: Id,
     event: Type.Literal('reset'),
-    args: Type.Tuple([]),
+    args: Type.Tuple([
+      Type.Union([
+        Type.Literal('worker-died'),
+        Type.Literal('media-node-lost'),
+        Type.Literal('moved'),
+      ]),
+    ]),
   }),
 ]);
 

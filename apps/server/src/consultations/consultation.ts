@@ -104,7 +104,7 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
         .get(participantId)
         ?.channel.notify('consumerClosed', { consumerId, producerId });
     });
-    media.on('reset', () => this.#broadcast('mediaReset', { reason: 'worker-died' }));
+    media.on('reset', (reason) => this.#broadcast('mediaReset', { reason }));
   }
 
   get id(): string {

@@ -5,6 +5,9 @@ import type { GuardVerdict } from './sframe-guard.ts';
 
 export type Direction = 'send' | 'recv';
 
+/** Why a consultation's media started over (told to clients in mediaReset). */
+export type MediaResetReason = 'worker-died' | 'media-node-lost' | 'moved';
+
 /** What a client needs to set up its end of a transport (plain data: it may cross nodes). */
 export type TransportInfo =
   | {
@@ -48,7 +51,7 @@ export type ConsultationMediaEvents = {
    * The media under the consultation was lost (a worker or a media node died): every
    * transport is gone, and new ones may be made at once. Clients start their media over.
    */
-  reset: [];
+  reset: [reason: MediaResetReason];
   listenererror: [event: string, error: unknown];
 };
 

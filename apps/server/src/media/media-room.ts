@@ -628,7 +628,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> implements Consulta
         { workerSlot: this.#workerSlot, ms: Date.now() - since },
         'media room rebuilt',
       );
-      this.safeEmit('reset');
+      this.safeEmit('reset', 'worker-died');
     } catch (error) {
       if (this.#closed) return;
       this.#log.debug({ err: error }, 'no worker for the media room yet');
