@@ -19,6 +19,14 @@ export interface Profile {
   signalingSeconds: number;
   /** Waiting for other jobs on the shared machine to calm down: per window, and in all (ms). */
   quietWait: { perWindowMs: number; totalMs: number };
+  /** Total capacity with one and with two media nodes (time added to the budget when run). */
+  scaleOut: {
+    budgetSeconds: number;
+    mediaNodes: number[];
+    /** Consultation totals per ramp step (scenario (b)'s shape: 24 consumers each). */
+    steps: number[];
+    windowSeconds: number;
+  };
 }
 
 export const PROFILES: Record<Profile['mode'], Profile> = {
@@ -38,6 +46,12 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
     rampPlanes: ['skjerm'],
     signalingSeconds: 3,
     quietWait: { perWindowMs: 3_000, totalMs: 12_000 },
+    scaleOut: {
+      budgetSeconds: 180,
+      mediaNodes: [1, 2],
+      steps: [2, 3, 4, 5, 6, 7, 8, 10, 12],
+      windowSeconds: 3,
+    },
   },
   full: {
     mode: 'full',
@@ -55,5 +69,11 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
     rampPlanes: ['skjerm', 'baseline'],
     signalingSeconds: 8,
     quietWait: { perWindowMs: 20_000, totalMs: 180_000 },
+    scaleOut: {
+      budgetSeconds: 420,
+      mediaNodes: [1, 2],
+      steps: [2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 20],
+      windowSeconds: 6,
+    },
   },
 };

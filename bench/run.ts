@@ -1,10 +1,15 @@
-// Load test of Skjerm's forwarding core against a raw-mediasoup baseline (issue 7):
-//   node bench/run.ts           quick pass, under 3 minutes
-//   node bench/run.ts --full    longer windows, bigger loads, both planes ramped (~15 minutes)
+// Load test of Skjerm's forwarding core against a raw-mediasoup baseline (issue 7), and of
+// Skjerm scaled out over media nodes (issue 8):
+//   node bench/run.ts                        quick pass, under 3 minutes
+//   node bench/run.ts --full                 longer windows, bigger loads, both planes ramped,
+//                                            and the scale-out scenario (~20 minutes)
+//   node bench/run.ts --scenario scale-out   only the named scenarios (see cli-options.ts)
 // Prints a row per measurement as it goes, then a summary; writes
 // bench/results/forwarding-<mode>.json and bench/results/capacity-<mode>.svg.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type CliOptions, parseCli } from './cli-options.ts';
 import type { ControlPlane, PlaneName } from './load/control-plane.ts';
 import { RawMediasoupPlane } from './load/raw-mediasoup-driver.ts';
 import { SkjermPlane } from './load/skjerm-driver.ts';
@@ -15,6 +20,8 @@ import { writeResults } from './report/results-file.ts';
 import { machine } from './report/summary.ts';
 import { fixed } from './report/table.ts';
 import { type CapacityResult, searchCapacity } from './scenarios/capacity-search.ts';
+import { withInterpreter } from './scenarios/room-shapes.ts';
+import { measureScaleOut, type ScaleOutResult } from './scenarios/scale-out.ts';
 import { measureSignalingRate, type SignalingRateResult } from './scenarios/signaling-rate.ts';
 import { runSteadyLoad, type SteadyResult } from './scenarios/steady-load.ts';
 
@@ -25,6 +32,8 @@ const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 /** One run of the whole benchmark: both planes, the phases in turn, and what they found. */
 class ForwardingBench {
   readonly #profile: Profile;
+  readonly #cli: CliOptions;
+  readonly budgetSeconds: number;
   readonly #report = new ConsoleReport(print);
   readonly #quiet: QuietGate;
   readonly #startedAt = performance.now();
@@ -34,26 +43,48 @@ class ForwardingBench {
   readonly #steady: SteadyResult[] = [];
   readonly #capacity: CapacityResult[] = [];
   #signaling: SignalingRateResult | undefined;
+  #scaleOut: ScaleOutResult | undefined;
   readonly #notes: string[] = [];
 
-  constructor(profile: Profile) {
+  constructor(profile: Profile, cli: CliOptions) {
     this.#profile = profile;
+    this.#cli = cli;
     this.#quiet = new QuietGate(profile.quietWait.totalMs, profile.quietWait.perWindowMs);
+    const forwarding = cli.scenarios.some((name) => name !== 'scale-out');
+    this.budgetSeconds =
+      (forwarding ? profile.budgetSeconds : 0) +
+      (cli.scenarios.includes('scale-out') ? profile.scaleOut.budgetSeconds : 0);
   }
 
   remainingMs(): number {
-    return this.#profile.budgetSeconds * 1000 - (performance.now() - this.#startedAt);
+    return this.budgetSeconds * 1000 - (performance.now() - this.#startedAt);
+  }
+
+  /** What the phases before the scale-out scenario may use: its share is kept for it. */
+  #forwardingRemainingMs(): number {
+    const scaleOut = this.#cli.scenarios.includes('scale-out');
+    return this.remainingMs() - (scaleOut ? this.#profile.scaleOut.budgetSeconds * 1000 : 0);
   }
 
   async run(): Promise<void> {
-    this.#report.header(this.#profile.mode, this.#profile.budgetSeconds, this.#machine);
-    this.#planes.set('skjerm', await SkjermPlane.start());
-    this.#planes.set('baseline', await RawMediasoupPlane.start());
-    await this.#steadyPhase();
-    await this.#capacityPhase();
-    await this.#signalingPhase();
+    const { scenarios } = this.#cli;
+    this.#report.header(this.#profile.mode, scenarios, this.budgetSeconds, this.#machine);
+    if (scenarios.includes('forwarding') || scenarios.includes('capacity')) {
+      this.#planes.set('skjerm', await SkjermPlane.start());
+      this.#planes.set('baseline', await RawMediasoupPlane.start());
+    }
+    if (scenarios.includes('forwarding')) await this.#steadyPhase();
+    if (scenarios.includes('capacity')) await this.#capacityPhase();
+    if (scenarios.includes('signaling')) await this.#signalingPhase();
     await this.close();
-    this.#report.summary(this.#steady, this.#capacity, this.#notes);
+    if (scenarios.includes('scale-out')) await this.#scaleOutPhase();
+    if (scenarios.some((name) => name !== 'scale-out')) {
+      this.#report.summary(this.#steady, this.#capacity, this.#notes);
+    }
+    if (this.#scaleOut) this.#report.scaleOutSummary(this.#scaleOut);
+    if (!scenarios.some((name) => name !== 'scale-out') && this.#notes.length) {
+      print(`\nNotes:\n${this.#notes.map((n) => `  - ${n}`).join('\n')}`);
+    }
     this.write();
   }
 
@@ -62,7 +93,7 @@ class ForwardingBench {
     const { scenarios, steadyWindowSeconds, windowsPerPlane } = this.#profile;
     const planes = [this.#plane('skjerm'), this.#plane('baseline')];
     for (const scenario of scenarios) {
-      if (this.remainingMs() < RESERVE_MS + 90_000) {
+      if (this.#forwardingRemainingMs() < RESERVE_MS + 90_000) {
         this.#notes.push(`steady scenario ${scenario.id} skipped: time budget`);
         continue;
       }
@@ -94,13 +125,15 @@ class ForwardingBench {
     ]);
     for (const [i, ramp] of ramps.entries()) {
       // What is left is shared fairly between the ramps still to come.
-      const endAt = performance.now() + (this.remainingMs() - RESERVE_MS) / (ramps.length - i);
+      const endAt =
+        performance.now() + (this.#forwardingRemainingMs() - RESERVE_MS) / (ramps.length - i);
       const result = await searchCapacity(this.#plane(ramp.plane), {
         kinds: ramp.kinds,
         steps: ramp.steps,
         windowSeconds: capacityWindowSeconds,
         quiet: this.#quiet,
-        remainingMs: () => Math.min(endAt - performance.now(), this.remainingMs() - RESERVE_MS),
+        remainingMs: () =>
+          Math.min(endAt - performance.now(), this.#forwardingRemainingMs() - RESERVE_MS),
         onPoint: (point) => {
           const verdict = point.holds ? '' : point.disturbed ? ' fail?' : ' FAIL';
           const phase = `ramp ${ramp.label} ${point.participants}p${verdict}`;
@@ -113,8 +146,27 @@ class ForwardingBench {
     }
   }
 
+  /** Total capacity with one and with two media nodes, each a cluster of its own. */
+  async #scaleOutPhase(): Promise<void> {
+    const { scaleOut } = this.#profile;
+    // Its own share of the budget, whatever the phases before it left over.
+    const endAt = performance.now() + scaleOut.budgetSeconds * 1000 - RESERVE_MS;
+    this.#scaleOut = await measureScaleOut({
+      mediaNodes: scaleOut.mediaNodes,
+      room: withInterpreter,
+      roomTitle: '4 (host, patient, relative, interpreter)',
+      steps: scaleOut.steps,
+      windowSeconds: scaleOut.windowSeconds,
+      quiet: this.#quiet,
+      cores: availableParallelism(),
+      remainingMs: () => Math.min(endAt - performance.now(), this.remainingMs() - RESERVE_MS),
+      onPoint: (mediaNodes, point) => this.#report.scaleOutPoint(mediaNodes, point),
+    });
+    for (const ramp of this.#scaleOut.ramps) this.#notes.push(...ramp.failures);
+  }
+
   async #signalingPhase(): Promise<void> {
-    if (this.remainingMs() < this.#profile.signalingSeconds * 1000 + 8_000) {
+    if (this.#forwardingRemainingMs() < this.#profile.signalingSeconds * 1000 + 8_000) {
       this.#notes.push('signaling rate skipped: time budget');
       return;
     }
@@ -125,6 +177,8 @@ class ForwardingBench {
   /** Writes the JSON and the SVG; safe with partial results. */
   write(): void {
     const { json, svg } = writeResults(resultsDir, {
+      scenarios: this.#cli.chosen ? this.#cli.scenarios : undefined,
+      scaleOut: this.#scaleOut,
       mode: this.#profile.mode,
       startedAt: this.#startedAtIso,
       elapsedSeconds: (performance.now() - this.#startedAt) / 1000,
@@ -135,7 +189,7 @@ class ForwardingBench {
       notes: this.#notes,
     });
     const seconds = fixed((performance.now() - this.#startedAt) / 1000, 0);
-    print(`\nWrote ${json}\n      ${svg}\nin ${seconds} s`);
+    print(`\nWrote ${json}${svg ? `\n      ${svg}` : ''}\nin ${seconds} s`);
   }
 
   async close(): Promise<void> {
@@ -163,8 +217,14 @@ if (!workerBinary || !existsSync(workerBinary)) {
   process.exit(2);
 }
 
-const profile = PROFILES[process.argv.includes('--full') ? 'full' : 'quick'];
-const bench = new ForwardingBench(profile);
+let cli: CliOptions;
+try {
+  cli = parseCli(process.argv.slice(2));
+} catch (error) {
+  print((error as Error).message);
+  process.exit(2);
+}
+const bench = new ForwardingBench(PROFILES[cli.mode], cli);
 // Whatever happens, the run ends: 20 s past the budget it writes what it has and leaves.
 const hardStop = setTimeout(
   async () => {
@@ -173,7 +233,7 @@ const hardStop = setTimeout(
     await Promise.race([bench.close(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
     process.exit(3);
   },
-  (profile.budgetSeconds + 20) * 1000,
+  (bench.budgetSeconds + 20) * 1000,
 );
 process.once('SIGINT', () => {
   void bench.close().finally(() => process.exit(130));

@@ -10,31 +10,51 @@ import { SkjermProcess } from './skjerm-process.ts';
 import { SkjermSession } from './skjerm-session.ts';
 import { type MemberRole, syntheticPerson } from './synthetic-people.ts';
 
+/** What the plane needs of the Skjerm it drives: one server, or a cluster behind a signaling node. */
+export interface SkjermEndpoint {
+  /** https://127.0.0.1:<port> of the server clients talk to. */
+  readonly url: string;
+  /** Its self-signed certificate. */
+  readonly certificate: string;
+  /** The Node process clients talk to. */
+  readonly pid: number;
+  /** The (first) mediasoup worker forwarding the media. */
+  readonly workerPid: number;
+  stop(): Promise<void>;
+}
+
 /**
  * Skjerm as a client sees it: rooms are consultations booked over REST, members sign in with
  * tokens from the loopback issuer, clinicians enter by id and everyone else waits until the
  * host admits them, and all media setup goes through the signaling protocol, the SFrame check
  * included.
  */
-export class SkjermPlane implements ControlPlane {
+export class SkjermPlane<Server extends SkjermEndpoint = SkjermProcess> implements ControlPlane {
   readonly name = 'skjerm';
   readonly mediaPorts = new Set<number>();
-  readonly server: SkjermProcess;
+  readonly server: Server;
   readonly issuer: LoopbackIssuer;
   readonly #capabilities = getSupportedRtpCapabilities() as unknown as Record<string, unknown>;
   #rooms = 0;
   #patients = 0;
 
-  private constructor(server: SkjermProcess, issuer: LoopbackIssuer) {
+  private constructor(server: Server, issuer: LoopbackIssuer) {
     this.server = server;
     this.issuer = issuer;
   }
 
   /** Starts the issuer and the server process (extra server settings in `env`). */
-  static async start(env: Record<string, string> = {}): Promise<SkjermPlane> {
+  static start(env: Record<string, string> = {}): Promise<SkjermPlane> {
+    return SkjermPlane.over((issuerEnv) => SkjermProcess.start({ ...issuerEnv, ...env }));
+  }
+
+  /** Starts the issuer, then whatever `launch` starts with the issuer's settings in its env. */
+  static async over<S extends SkjermEndpoint>(
+    launch: (env: Record<string, string>) => Promise<S>,
+  ): Promise<SkjermPlane<S>> {
     const issuer = await LoopbackIssuer.start();
     try {
-      const server = await SkjermProcess.start({ SKJERM_OIDC_ISSUER: issuer.issuer, ...env });
+      const server = await launch({ SKJERM_OIDC_ISSUER: issuer.issuer });
       return new SkjermPlane(server, issuer);
     } catch (error) {
       await issuer.close();
@@ -145,7 +165,7 @@ export class SkjermPlane implements ControlPlane {
 
 /** A booked consultation; its host admits every invitee who arrives. */
 export class SkjermRoom implements RoomControl {
-  readonly #plane: SkjermPlane;
+  readonly #plane: SkjermPlane<SkjermEndpoint>;
   readonly #spec: RoomSpec;
   readonly #people: PersonClaims[];
   readonly #booking: BookingResponse;
@@ -154,7 +174,7 @@ export class SkjermRoom implements RoomControl {
   #resolveHost!: () => void;
 
   constructor(
-    plane: SkjermPlane,
+    plane: SkjermPlane<SkjermEndpoint>,
     spec: RoomSpec,
     people: PersonClaims[],
     booking: BookingResponse,

@@ -62,6 +62,26 @@ export interface WindowMeasurement {
   srtpFailures: number;
   /** Frame slots the senders dropped because the load generator fell behind (should be 0). */
   skippedFrames: number;
+  /**
+   * Scaled out: each media node's share. `workerCpu` is then the sum of their workers and
+   * `controlCpu` the signaling node's plus the media nodes' Node processes.
+   */
+  nodes?: NodeUsage[];
+}
+
+/** A media node of a scaled-out Skjerm, to meter: its Node process and its worker. */
+export interface MeteredNode {
+  nodeId: string;
+  pid: number;
+  workerPid: number;
+}
+
+/** What one media node used in a window, % of one core. */
+export interface NodeUsage {
+  nodeId: string;
+  workerCpu: number;
+  /** The media node's Node process (RPC, the SFrame check). */
+  nodeCpu: number;
 }
 
 /** Time after the window closes for frames sent inside it to arrive. */
@@ -76,13 +96,15 @@ const LAG_RESOLUTION_MS = 1;
 /**
  * Measures `seconds` of the load as it stands: every source's window opens at once, receivers
  * count what arrives, then frames sent in the window get GRACE_MS to land before they are
- * counted. Loss is counted in the senders' own probe sequence numbers, per consumer.
+ * counted. Loss is counted in the senders' own probe sequence numbers, per consumer. With
+ * `nodes` (a scaled-out Skjerm) every media node's worker and Node process are metered.
  */
 export async function measureWindow(
   plane: ControlPlane,
   participants: readonly LoadParticipant[],
   recorder: WindowRecorder,
   seconds: number,
+  nodes?: readonly MeteredNode[],
 ): Promise<WindowMeasurement> {
   const streams = participants.flatMap((p) => [...p.receiver.streams.values()]);
   const sources = participants.flatMap((p) => p.sources);
@@ -91,9 +113,11 @@ export async function measureWindow(
   const decryptFailuresBefore = sum(streams.map((s) => s.decryptFailures));
   const srtpFailuresBefore = srtpFailures(participants);
   const skippedBefore = sum(sources.map((s) => s.skippedFrames));
-  const worker = new CpuMeter(plane.workerPid);
+  const workerPids = nodes ? nodes.map((node) => node.workerPid) : [plane.workerPid];
+  const workers = workerPids.map((pid) => new CpuMeter(pid));
+  const nodeProcesses = (nodes ?? []).map((node) => new CpuMeter(node.pid));
   const control = new CpuMeter(plane.controlPid);
-  const workerSplitBefore = cpuSplitMs(plane.workerPid);
+  const workerSplitBefore = workerSplit(workerPids);
   const dropsBefore = { load: udpDrops(loadPorts), sfu: udpDrops(plane.mediaPorts) };
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   let gcMaxMs = 0;
@@ -108,8 +132,7 @@ export async function measureWindow(
   const cpuBefore = process.cpuUsage();
   const machineBefore = machineBusyMs();
   const startedAt = performance.now();
-  worker.start();
-  control.start();
+  for (const meter of [...workers, ...nodeProcesses, control]) meter.start();
   lag.enable();
   gc.observe({ entryTypes: ['gc'] });
   const queues = { load: 0, sfu: 0 };
@@ -124,13 +147,15 @@ export async function measureWindow(
   for (const source of sources) source.closeWindow();
   recorder.active = false;
   const elapsedMs = performance.now() - startedAt;
-  const workerCpu = worker.stop();
-  const controlCpu = control.stop();
+  const workerCpus = workers.map((meter) => meter.stop());
+  const nodeCpus = nodeProcesses.map((meter) => meter.stop());
+  const workerCpu = sum(workerCpus);
+  const controlCpu = control.stop() + sum(nodeCpus);
   const loadCpu = process.cpuUsage(cpuBefore);
   const machineCpu = (100 * (machineBusyMs() - machineBefore)) / elapsedMs;
   lag.disable();
   gc.disconnect();
-  const workerSplitAfter = cpuSplitMs(plane.workerPid);
+  const workerSplitAfter = workerSplit(workerPids);
 
   await sleep(GRACE_MS);
 
@@ -164,7 +189,19 @@ export async function measureWindow(
     decryptFailures: sum(streams.map((s) => s.decryptFailures)) - decryptFailuresBefore,
     srtpFailures: srtpFailures(participants) - srtpFailuresBefore,
     skippedFrames: sum(sources.map((s) => s.skippedFrames)) - skippedBefore,
+    ...(nodes && {
+      nodes: nodes.map((node, i) => ({
+        nodeId: node.nodeId,
+        workerCpu: workerCpus[i] ?? Number.NaN,
+        nodeCpu: nodeCpus[i] ?? Number.NaN,
+      })),
+    }),
   };
+}
+
+function workerSplit(pids: readonly number[]): { userMs: number; systemMs: number } {
+  const splits = pids.map(cpuSplitMs);
+  return { userMs: sum(splits.map((s) => s.userMs)), systemMs: sum(splits.map((s) => s.systemMs)) };
 }
 
 function srtpFailures(participants: readonly LoadParticipant[]): number {

@@ -1,6 +1,7 @@
 import type { PlaneName } from '../load/control-plane.ts';
 import type { WindowMeasurement } from '../measure/window.ts';
 import { type CapacityResult, MAX_LOSS, MAX_P99_MS } from '../scenarios/capacity-search.ts';
+import type { ScaleOutPoint, ScaleOutResult } from '../scenarios/scale-out.ts';
 import type { SignalingRateResult } from '../scenarios/signaling-rate.ts';
 import type { SteadyResult } from '../scenarios/steady-load.ts';
 import type { Machine } from './summary.ts';
@@ -34,9 +35,9 @@ export class ConsoleReport {
     );
   }
 
-  header(mode: string, budgetSeconds: number, m: Machine): void {
+  header(mode: string, scenarios: readonly string[], budgetSeconds: number, m: Machine): void {
     const p = this.#print;
-    p(`Skjerm forwarding benchmark (${mode}), budget ${budgetSeconds} s`);
+    p(`Skjerm forwarding benchmark (${mode}: ${scenarios.join(', ')}), budget ${budgetSeconds} s`);
     p(
       `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, load ${m.loadAverage.join(' ')}`,
     );
@@ -46,7 +47,16 @@ export class ConsoleReport {
     p(
       'every frame SFrame-encrypted. One mediasoup 3.12.16 worker per plane (MEDIASOUP_WORKER_BIN);',
     );
-    p("Skjerm's server and the baseline script each in their own process.\n");
+    p("Skjerm's server and the baseline script each in their own process.");
+    if (scenarios.includes('scale-out')) {
+      p(
+        `Scale-out: Redis, a signaling node and 1 or 2 media nodes (1 worker each) as processes on 127.0.0.1, all sharing these ${m.cores} cores with the load generator;`,
+      );
+      p(
+        'what limits it here: the load generator (one Node process doing SRTP for every packet) saturates a core first, so the 2-node ÷ 1-node ratio may describe the generator, not the media nodes (see the limit per ramp, and worker CPU per node against load generator CPU).',
+      );
+    }
+    p('');
     this.#progress.header();
   }
 
@@ -71,6 +81,79 @@ export class ConsoleReport {
   rampEnd(result: CapacityResult): void {
     this.#print(
       `  -> ${result.plane} ${result.media}: holds ${result.limitConsumers ?? 'no step'} consumers; stopped: ${result.stoppedBy}`,
+    );
+  }
+
+  /** A scale-out step: the window's row, then each media node's share. */
+  scaleOutPoint(mediaNodes: number, point: ScaleOutPoint): void {
+    const verdict = point.holds ? '' : point.disturbed ? ' fail?' : ' FAIL';
+    this.window(
+      `${mediaNodes}-node ${point.consultations}×(b)${verdict}`,
+      'skjerm',
+      point.participants,
+      point,
+    );
+    const nodes = point.nodes ?? [];
+    const nodeCpu = nodes.reduce((total, node) => total + node.nodeCpu, 0);
+    const parts = nodes.map(
+      (node) =>
+        `${node.nodeId} worker ${fixed(node.workerCpu)}% node ${fixed(node.nodeCpu)}% ${whole(point.placement[node.nodeId] ?? Number.NaN)}p`,
+    );
+    this.#print(
+      `    ${parts.join('; ')}; signaling ${fixed(point.controlCpu - nodeCpu)}%${point.remeasured ? ' (measured twice)' : ''}`,
+    );
+  }
+
+  scaleOutSummary(result: ScaleOutResult): void {
+    const p = this.#print;
+    p(
+      `\nScale-out: total capacity, consultations of ${result.room}, audio+video, 1 worker per media node (holds: loss ≤ ${MAX_LOSS * 100}% and p99 ≤ ${MAX_P99_MS} ms)`,
+    );
+    const table = new TextTable(
+      [
+        { title: 'media nodes', width: 11 },
+        { title: 'consultations', width: 13 },
+        { title: 'consumers', width: 9 },
+        { title: 'worker% per node', width: 16 },
+        { title: 'loadgen%', width: 8 },
+        { title: 'p99 ms', width: 6 },
+        { title: 'limit at the end', width: 16, align: 'left' },
+      ],
+      p,
+    );
+    table.header();
+    for (const ramp of result.ramps) {
+      const top = ramp.points.filter((point) => point.holds).at(-1);
+      table.row([
+        String(ramp.mediaNodes),
+        String(ramp.capacity?.consultations ?? '-'),
+        String(ramp.capacity?.consumers ?? '-'),
+        (top?.nodes ?? []).map((node) => fixed(node.workerCpu, 0)).join('/') || '-',
+        fixed(top?.loadGeneratorCpu ?? Number.NaN, 0),
+        fixed(top?.latencyMs.p99 ?? Number.NaN),
+        ramp.limit,
+      ]);
+    }
+    for (const ramp of result.ramps) {
+      const end = ramp.points.at(-1);
+      const cpu = end
+        ? `; CPU there: load generator ${fixed(end.loadGeneratorCpu, 0)}%, workers ${(end.nodes ?? []).map((node) => fixed(node.workerCpu, 0)).join('/')}%, Node processes ${fixed(end.controlCpu, 0)}%, other jobs ${fixed(end.otherCpu, 0)}%`
+        : '';
+      p(`  ${ramp.mediaNodes} media node(s) stopped: ${ramp.stoppedBy}${cpu}`);
+    }
+    const { value, bound, mediaNodes } = result.ratio;
+    const reading =
+      bound === 'exact'
+        ? 'both ramps ended on a failing step; good to one step either way'
+        : bound === 'unknown'
+          ? 'not a capacity ratio: a ramp held no step, or neither failed'
+          : `${bound}: a ramp ran out of steps or time before failing`;
+    p(`Ratio ${mediaNodes[0]} nodes ÷ ${mediaNodes[1]} node: ${fixed(value, 2)} (${reading})`);
+    const limits = new Set(result.ramps.map((ramp) => ramp.limit));
+    p(
+      limits.size === 1 && limits.has('load generator')
+        ? `Limit on this machine: the load generator in both ramps (its CPU ≥ 90% or its event loop stalled ≥ 30 ms where they ended), so this ratio describes the generator on ${result.cores} shared cores, not what a second media node adds; that needs the generator on other machines.`
+        : `Limit on this machine: ${result.ramps.map((ramp) => `${ramp.mediaNodes} node(s): ${ramp.limit}`).join('; ')} (${result.cores} cores shared by the generator, the signaling node and every media node).`,
     );
   }
 

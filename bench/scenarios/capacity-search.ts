@@ -98,15 +98,13 @@ export async function searchCapacity(
         rooms: run.rooms.length,
         holds: holds(measured),
         remeasured,
-        disturbed: measured.otherCpu >= DISTURBED_OTHER_CPU,
+        disturbed: isDisturbed(measured),
         controlRssBytes: rssBytes(plane.controlPid),
         workerRssBytes: rssBytes(plane.workerPid),
       };
       points.push(point);
       options.onPoint(point);
-      // A failure while other jobs loaded the machine may be theirs: try the next step once.
-      const previous = points.at(-2);
-      if (!point.holds && (!point.disturbed || (previous && !previous.holds))) {
+      if (endsRamp(point, points.at(-2))) {
         stoppedBy = failureReason(point);
         break;
       }
@@ -153,8 +151,25 @@ export function holds(m: WindowMeasurement): boolean {
   return m.loss <= MAX_LOSS && m.latencyMs.p99 <= MAX_P99_MS;
 }
 
+/** Other jobs used a quarter of a core or more during the window: a failure proves little. */
+export function isDisturbed(m: WindowMeasurement): boolean {
+  return m.otherCpu >= DISTURBED_OTHER_CPU;
+}
+
+/**
+ * Whether a measured step ends the ramp: it failed, and not merely while other jobs loaded the
+ * machine (such a failure may be theirs: the next step gets one try, unless this one's
+ * predecessor failed too).
+ */
+export function endsRamp(
+  point: { holds: boolean; disturbed: boolean },
+  previous: { holds: boolean } | undefined,
+): boolean {
+  return !point.holds && (!point.disturbed || (previous !== undefined && !previous.holds));
+}
+
 /** Why a step failed, and whether the load generator, not the worker, may be to blame. */
-function failureReason(p: CapacityPoint): string {
+export function failureReason(p: WindowMeasurement): string {
   const reasons: string[] = [];
   if (!(p.loss <= MAX_LOSS)) reasons.push(`loss ${(p.loss * 100).toFixed(2)}% > 1%`);
   if (!(p.latencyMs.p99 <= MAX_P99_MS)) {
