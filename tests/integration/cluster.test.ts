@@ -165,6 +165,15 @@ async function everyoneReceivesEveryone(everyone: MediaParticipant[], atLeast = 
   }
 }
 
+/** Runs a clean-up step, reporting rather than throwing its failure. */
+async function settle(step: () => Promise<void> | void): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    console.error('clean-up step failed:', error);
+  }
+}
+
 describe('scale-out: signaling node, Redis and two media nodes as processes on 127.0.0.1', () => {
   beforeAll(async () => {
     requireWorkerBinary();
@@ -185,11 +194,22 @@ describe('scale-out: signaling node, Redis and two media nodes as processes on 1
   }, 60_000);
 
   afterAll(async () => {
-    for (const participant of participants) participant.stop();
-    for (const client of clients) await client.close().catch(() => undefined);
-    await signaling?.close();
-    for (const node of mediaNodes.values()) await stopServerProcess(node);
-    await redis?.stop();
+    // Each step on its own: one failing must not leave processes running.
+    await settle(async () => {
+      for (const participant of participants) participant.stop();
+    });
+    await settle(async () => {
+      for (const client of clients) await client.close().catch(() => undefined);
+    });
+    await settle(async () => {
+      await signaling?.close();
+    });
+    await settle(async () => {
+      for (const node of mediaNodes.values()) await stopServerProcess(node);
+    });
+    await settle(async () => {
+      await redis?.stop();
+    });
   });
 
   it('spreads a full consultation over both nodes; everyone receives everyone through SRTP pipes, still SFrame', async () => {

@@ -20,7 +20,8 @@ interface Received {
  * envelopes do in a real call), so received frames can be decrypted and checked.
  */
 export class MediaParticipant {
-  readonly client: SignalingClient;
+  /** The participant's signaling connection (replaced when it resumes on a new one). */
+  client: SignalingClient;
   readonly participantId: string;
   readonly kid: number;
   readonly baseKey = new Uint8Array(randomBytes(16));
@@ -50,7 +51,7 @@ export class MediaParticipant {
     this.#following ??= this.#follow();
   }
 
-  /** Packets received from `owner` since `since` (a count of packets already seen). */
+  /** Packets received from `owner` on the current transports (counted afresh after a reset). */
   packetsFrom(owner: MediaParticipant): number {
     const ssrcs = [...this.#consumed.entries()]
       .filter(([, r]) => r.ownerId === owner.participantId)

@@ -50,7 +50,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<R
 }
 
 export async function stopServerProcess(server: RunningServer): Promise<number | null> {
-  if (server.child.exitCode !== null) return server.child.exitCode;
+  // Already gone (exited, or killed by a signal): there is no exit left to wait for.
+  if (server.child.exitCode !== null || server.child.signalCode !== null) {
+    return server.child.exitCode;
+  }
   const exited = once(server.child, 'exit');
   server.child.kill('SIGTERM');
   const [code] = (await exited) as [number | null];

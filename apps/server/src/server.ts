@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit/audit-log.ts';
 import { RefusalAudit } from './audit/refusal-audit.ts';
@@ -12,6 +13,9 @@ import { ClusterMediaRoom } from './cluster/cluster-media-room.ts';
 import { MediaCluster } from './cluster/media-cluster.ts';
 import { MediaNodeDirectory } from './cluster/media-registry.ts';
 import { closeRedis, connectRedis } from './cluster/redis-client.ts';
+import { SharedState } from './cluster/shared-state.ts';
+import { SignalingBus } from './cluster/signaling-bus.ts';
+import { SignalingCluster } from './cluster/signaling-cluster.ts';
 import type { ServerConfig } from './config/config.ts';
 import { ConsultationRegistry, type OpenMedia } from './consultations/consultation-registry.ts';
 import { consultationRoutes } from './http/consultation-routes.ts';
@@ -24,7 +28,7 @@ import { MediaRoom } from './media/media-room.ts';
 import { defaultSFrameGuardOptions } from './media/sframe-guard.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { ServerMetrics } from './metrics/metrics.ts';
-import type { SignalingSession } from './signaling/session.ts';
+import { type SessionContext, SignalingSession } from './signaling/session.ts';
 import { signalingRoutes } from './signaling/websocket-route.ts';
 import { SkjermDatabase } from './storage/database.ts';
 import { TurnCredentials } from './turn/turn-credentials.ts';
@@ -95,7 +99,7 @@ async function startMedia(config: ServerConfig, log: Logger) {
     nodeId: cluster.nodeId,
     log: log.child({ component: 'cluster' }),
   });
-  return { cluster: mediaCluster, directory, closeRedis: () => closeRedis(redis) };
+  return { cluster: mediaCluster, directory, redis, closeRedis: () => closeRedis(redis) };
 }
 
 /**
@@ -231,24 +235,30 @@ export class SkjermServer {
         metrics: server.metrics,
         token: config.metricsToken,
       });
-      await http.register(signalingRoutes, {
-        sessions: server.#sessions,
-        context: {
-          registry: server.consultations,
-          authenticator: verifier,
-          audit: server.audit,
-          refusals: server.refusals,
-          metrics: server.metrics,
-          log: log.child({ component: 'signaling' }),
-          plainRtp: config.media.plainRtp,
-          turn: new TurnCredentials(config.turn),
-          messagesPerSecond: config.wsMessagesPerSecond,
-          resumable: server.#resumable,
-        },
-      });
+      const context: SessionContext = {
+        registry: server.consultations,
+        authenticator: verifier,
+        audit: server.audit,
+        refusals: server.refusals,
+        metrics: server.metrics,
+        log: log.child({ component: 'signaling' }),
+        plainRtp: config.media.plainRtp,
+        turn: new TurnCredentials(config.turn),
+        messagesPerSecond: config.wsMessagesPerSecond,
+        resumable: server.#resumable,
+      };
+      if ('redis' in media && config.cluster) {
+        context.cluster = await server.#joinSignalingNodes(
+          media.redis,
+          config.cluster.nodeId,
+          context,
+        );
+      }
+      await http.register(signalingRoutes, { sessions: server.#sessions, context });
       await http.listen({ host: config.host, port: config.port });
     } catch (error) {
       workers?.close();
+      await server.#leaveSignalingNodes?.();
       server.mediaCluster?.close();
       await server.#closeRedis?.();
       server.database.close();
@@ -261,6 +271,38 @@ export class SkjermServer {
     log.info({ url: server.url, selfSignedCertificate: tls.selfSigned }, 'Skjerm is listening');
     return server;
   }
+
+  /**
+   * Cluster mode: consultations shared with the other signaling nodes through Redis (see
+   * cluster/signaling-cluster.ts); sessions relayed from them run here like local ones.
+   */
+  async #joinSignalingNodes(redis: Redis, nodeId: string, context: SessionContext) {
+    const log = this.log.child({ component: 'cluster' });
+    const bus = new SignalingBus({ redis, nodeId, log });
+    const shared = new SharedState({ redis, nodeId, log });
+    this.consultations.share(shared);
+    const cluster = new SignalingCluster({
+      bus,
+      shared,
+      registry: this.consultations,
+      log,
+      createSession: (socket, options) => {
+        const session = new SignalingSession(socket, context, options);
+        this.#sessions.add(session);
+        socket.on('close', () => this.#sessions.delete(session));
+        return session;
+      },
+    });
+    await bus.start();
+    this.#leaveSignalingNodes = async () => {
+      cluster.close();
+      shared.close();
+      await bus.stop();
+    };
+    return cluster;
+  }
+
+  #leaveSignalingNodes: (() => Promise<void>) | undefined;
 
   /** Deletes the personal data of consultations that ended more than the retention ago. */
   #enforceRetention(): void {
@@ -337,6 +379,7 @@ export class SkjermServer {
     }
     await this.http.close();
     this.consultations.closeAll();
+    await this.#leaveSignalingNodes?.();
     this.#embeddedIdp?.close();
     this.workers?.close();
     this.mediaCluster?.close();

@@ -386,13 +386,15 @@ export const notifications = {
    */
   /**
    * The media under the call was lost and the client must start its media over: a media
-   * worker died, a media node was lost, or an operator moved the call off a drained node.
+   * worker died, a media node was lost, an operator moved the call off a drained node, or
+   * the signaling node holding the call died and another took it over.
    */
   mediaReset: Type.Object({
     reason: Type.Union([
       Type.Literal('worker-died'),
       Type.Literal('media-node-lost'),
       Type.Literal('moved'),
+      Type.Literal('signaling-node-lost'),
     ]),
   }),
   /** The server is shutting down; reconnect later or elsewhere. */

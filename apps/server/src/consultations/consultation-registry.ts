@@ -3,7 +3,29 @@ import { RequestError } from '../lib/request-error.ts';
 import type { ConsultationMedia } from '../media/consultation-media.ts';
 import type { MediaCensus } from '../metrics/metrics.ts';
 import type { BookingStore } from './booking.ts';
-import { Consultation } from './consultation.ts';
+import { Consultation, type ParticipantChannel } from './consultation.ts';
+import type { ConsultationSnapshot } from './consultation-snapshot.ts';
+
+/** Where live consultations' state is shared with other signaling nodes (cluster mode). */
+export interface SharedConsultations {
+  saveState(consultationId: string, state: ConsultationSnapshot): void;
+  loadState(consultationId: string): Promise<ConsultationSnapshot | undefined>;
+  /** The consultation is no longer live here. */
+  release(consultationId: string): void;
+}
+
+/**
+ * Stands in for the connections of a consultation taken over from a node that died, until
+ * each client resumes here: what it is told meanwhile is summed up by the resume.
+ */
+const absent: ParticipantChannel = {
+  notify: () => undefined,
+  admitted: () => undefined,
+  detached: () => undefined,
+};
+
+/** Those of a taken-over consultation who have not resumed by then have left. */
+const TAKEOVER_GRACE_MS = 15_000;
 
 /** Opens a consultation's media: a room in this process, or rooms on media nodes. */
 export type OpenMedia = (consultationId: string) => Promise<ConsultationMedia>;
@@ -19,6 +41,7 @@ export class ConsultationRegistry implements MediaCensus {
   readonly #opening = new Map<string, Promise<Consultation>>();
   readonly #openMedia: OpenMedia;
   readonly #log: Logger;
+  #shared: SharedConsultations | undefined;
   /** Hook for rejected producers (audit, metrics). */
   onProducerRejected:
     | ((consultation: Consultation, participantId: string, reason: string) => void)
@@ -28,6 +51,11 @@ export class ConsultationRegistry implements MediaCensus {
     this.store = store;
     this.#openMedia = openMedia;
     this.#log = log;
+  }
+
+  /** Cluster mode: live state goes to other signaling nodes too, and may come from them. */
+  share(shared: SharedConsultations): void {
+    this.#shared = shared;
   }
 
   get(id: string): Consultation | undefined {
@@ -52,11 +80,38 @@ export class ConsultationRegistry implements MediaCensus {
     return opening;
   }
 
+  /**
+   * Takes over a consultation whose signaling node died, from the state it shared;
+   * undefined when there is none (then it starts afresh on the next join).
+   */
+  async restore(id: string): Promise<Consultation | undefined> {
+    const live = this.#live.get(id);
+    if (live) return live;
+    if (!this.#shared) return undefined;
+    let opening = this.#opening.get(id);
+    if (!opening) {
+      opening = this.#create(id).finally(() => this.#opening.delete(id));
+      this.#opening.set(id, opening);
+    }
+    const consultation = await opening;
+    return consultation;
+  }
+
   async #create(id: string): Promise<Consultation> {
     const booking = this.store.get(id);
     if (!booking) throw new RequestError('not-found', 'no such consultation');
+    const snapshot = await this.#shared?.loadState(id);
     const media = await this.#openMedia(id);
-    const consultation = new Consultation(booking, this.store.clinicians(id), media);
+    const clinicians = this.store.clinicians(id);
+    const consultation = snapshot
+      ? Consultation.restore(booking, clinicians, this.store.invitees(id), media, snapshot, absent)
+      : new Consultation(booking, clinicians, media);
+    if (snapshot) {
+      this.#log.info({ consultationId: id }, 'consultation taken over from another signaling node');
+      setTimeout(() => consultation.dropAbsent(absent), TAKEOVER_GRACE_MS).unref();
+    }
+    const shared = this.#shared;
+    if (shared) consultation.on('changed', () => shared.saveState(id, consultation.snapshot()));
     media.on('producerrejected', (_producerId, participantId, verdict) =>
       this.onProducerRejected?.(consultation, participantId, verdict.reason),
     );
@@ -82,6 +137,7 @@ export class ConsultationRegistry implements MediaCensus {
   #close(consultation: Consultation): void {
     if (this.#live.get(consultation.id) !== consultation) return;
     this.#live.delete(consultation.id);
+    this.#shared?.release(consultation.id);
     consultation.media.close();
   }
 

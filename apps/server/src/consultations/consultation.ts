@@ -13,6 +13,7 @@ import { RequestError } from '../lib/request-error.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
 import type { ConsultationMedia } from '../media/consultation-media.ts';
 import type { BookedClinician, BookedInvitee, Booking } from './booking.ts';
+import type { ConsultationSnapshot } from './consultation-snapshot.ts';
 
 /** How a consultation reaches one participant's connection, and changes its state. */
 export interface ParticipantChannel {
@@ -48,6 +49,7 @@ interface Member {
   keyVerified: boolean;
   boxPublicKey: string;
   signPublicKey: string;
+  rtpCapabilities: mediasoupTypes.RtpCapabilities;
   channel: ParticipantChannel;
 }
 
@@ -62,6 +64,8 @@ export type ConsultationEvents = {
   empty: [];
   /** A host ended the consultation. */
   ended: [];
+  /** Its state changed (members, waiting list, confirmations): see snapshot(). */
+  changed: [];
   listenererror: [event: string, error: unknown];
 };
 
@@ -242,6 +246,7 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     this.#waiting.clear();
     this.#members.clear();
     this.media.close();
+    this.safeEmit('changed');
     this.safeEmit('ended');
   }
 
@@ -344,6 +349,7 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
       keyVerified: false,
       boxPublicKey: arrival.boxPublicKey,
       signPublicKey: arrival.signPublicKey,
+      rtpCapabilities: arrival.rtpCapabilities,
       channel: arrival.channel,
     };
     this.#membershipChanged();
@@ -417,12 +423,107 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
 
   #rosterChanged(except?: string): void {
     this.#broadcast('rosterChanged', { roster: this.roster() }, except);
+    this.safeEmit('changed');
   }
 
   #waitingListChanged(): void {
     const waiting = this.waitingList();
     for (const member of this.#members.values()) {
       if (member.host) member.channel.notify('waitingListChanged', { waiting });
+    }
+    this.safeEmit('changed');
+  }
+
+  /** Its state without connections, for another signaling node to take it over. */
+  snapshot(): ConsultationSnapshot {
+    return {
+      nextSlot: this.#nextSlot,
+      ended: this.#ended,
+      removed: [...this.#removed],
+      members: [...this.#members.values()].map((member) => ({
+        participantId: member.participantId,
+        person: member.person,
+        name: member.name,
+        role: member.role,
+        host: member.host,
+        ...(member.inviteeId !== undefined ? { inviteeId: member.inviteeId } : {}),
+        senderSlot: member.senderSlot,
+        keyVerified: member.keyVerified,
+        boxPublicKey: member.boxPublicKey,
+        signPublicKey: member.signPublicKey,
+        rtpCapabilities: member.rtpCapabilities as unknown as Record<string, unknown>,
+      })),
+      waiting: [...this.#waiting.values()].map(({ entry, invitee, arrival }) => ({
+        entry,
+        inviteeId: invitee.id,
+        arrival: {
+          issuer: arrival.issuer,
+          subject: arrival.subject,
+          name: arrival.name,
+          role: arrival.role,
+          ...(arrival.nationalId !== undefined ? { nationalId: arrival.nationalId } : {}),
+          ...(arrival.assurance !== undefined ? { assurance: arrival.assurance } : {}),
+          boxPublicKey: arrival.boxPublicKey,
+          signPublicKey: arrival.signPublicKey,
+          rtpCapabilities: arrival.rtpCapabilities as unknown as Record<string, unknown>,
+        },
+      })),
+    };
+  }
+
+  /**
+   * A consultation taken over from a node that died: everyone in it as they were, each
+   * reachable through `absent` until their client resumes here (rebind / rebindWaiting).
+   * Their media starts over (the media went with the node).
+   */
+  static restore(
+    booking: Booking,
+    clinicians: BookedClinician[],
+    invitees: readonly BookedInvitee[],
+    media: ConsultationMedia,
+    snapshot: ConsultationSnapshot,
+    absent: ParticipantChannel,
+  ): Consultation {
+    const consultation = new Consultation(booking, clinicians, media);
+    consultation.#nextSlot = snapshot.nextSlot;
+    consultation.#ended = snapshot.ended;
+    for (const person of snapshot.removed) consultation.#removed.add(person);
+    for (const saved of snapshot.members) {
+      const rtpCapabilities = saved.rtpCapabilities as unknown as mediasoupTypes.RtpCapabilities;
+      consultation.#members.set(saved.participantId, {
+        ...saved,
+        inviteeId: saved.inviteeId,
+        rtpCapabilities,
+        channel: absent,
+      });
+      media.addParticipant(saved.participantId, rtpCapabilities);
+    }
+    for (const saved of snapshot.waiting) {
+      const invitee = invitees.find((candidate) => candidate.id === saved.inviteeId);
+      if (!invitee) continue;
+      const { nationalId, assurance, ...rest } = saved.arrival;
+      consultation.#waiting.set(saved.entry.waitingId, {
+        entry: saved.entry,
+        invitee,
+        arrival: {
+          ...rest,
+          ...(nationalId !== undefined ? { nationalId } : {}),
+          ...(assurance !== undefined ? { assurance } : {}),
+          rtpCapabilities: rest.rtpCapabilities as unknown as mediasoupTypes.RtpCapabilities,
+          channel: absent,
+        },
+      });
+    }
+    return consultation;
+  }
+
+  /** Those of a taken-over consultation whose clients never came back leave it now. */
+  dropAbsent(absent: ParticipantChannel): void {
+    for (const [waitingId, waiting] of [...this.#waiting]) {
+      if (waiting.arrival.channel === absent) this.leaveWaiting(waitingId);
+    }
+    for (const member of [...this.#members.values()]) {
+      if (member.channel === absent) this.leave(member.participantId);
     }
   }
 }

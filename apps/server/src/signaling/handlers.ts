@@ -10,7 +10,7 @@ import type { VerifiedIdentity } from '../auth/identity.ts';
 import { inviteeMatches } from '../consultations/booking.ts';
 import type { Arrival, Consultation } from '../consultations/consultation.ts';
 import { RequestError } from '../lib/request-error.ts';
-import type { SessionContext, SessionState, SignalingSession } from './session.ts';
+import type { RestoredPlace, SessionContext, SessionState, SignalingSession } from './session.ts';
 
 type Handler<M extends RequestMethod> = (
   session: SignalingSession,
@@ -90,7 +90,7 @@ const MAX_SESSION_AGE_ON_EXPIRED_TOKEN_MS = 12 * 3600_000;
  * fresh sign-in.
  */
 async function verifyForResume(
-  candidate: SignalingSession,
+  candidate: Pick<SignalingSession, 'authenticatedAt' | 'closed' | 'isSessionOf'>,
   token: string,
   context: SessionContext,
 ): Promise<VerifiedIdentity | undefined> {
@@ -101,6 +101,16 @@ async function verifyForResume(
     .verify(token, { validAt: since })
     .catch(() => undefined);
   return identity && candidate.isSessionOf(identity) ? identity : undefined;
+}
+
+/** A taken-over place judged for an expired token as a live session would be. */
+function restoredCandidate(place: RestoredPlace) {
+  return {
+    authenticatedAt: place.authenticatedAt,
+    closed: false,
+    isSessionOf: (identity: VerifiedIdentity) =>
+      identity.issuer === place.issuer && identity.subject === place.subject,
+  };
 }
 
 /**
@@ -118,7 +128,12 @@ export const handlers: HandlerTable = {
           `this server speaks protocol version ${PROTOCOL_VERSION}, not ${protocolVersion}`,
         );
       }
-      const candidate = resume === undefined ? undefined : context.resumable.get(resume);
+      const local = resume === undefined ? undefined : context.resumable.get(resume);
+      // Not known here: on another signaling node (the connection is handed there), or on
+      // one that died (its consultation is taken over here).
+      const restored =
+        !local && resume !== undefined ? await context.cluster?.routeResume(resume) : undefined;
+      const candidate = local ?? (restored ? restoredCandidate(restored) : undefined);
       let identity: Awaited<ReturnType<typeof authenticator.verify>>;
       let expiredToken = false;
       try {
@@ -144,7 +159,11 @@ export const handlers: HandlerTable = {
       session.authenticate(identity);
       // Looked up again: the session may have been taken over while the token was checked.
       const previous = resume === undefined ? undefined : context.resumable.get(resume);
-      const resumed = previous ? session.resume(previous) : undefined;
+      const resumed = previous
+        ? session.resume(previous)
+        : restored
+          ? session.resumeRestored(restored)
+          : undefined;
       if (expiredToken && !resumed) {
         // The expired token was allowed for this resume only.
         metrics.authFailures.inc({ code: 'token-expired' });
@@ -228,6 +247,7 @@ export const handlers: HandlerTable = {
             'this is a group session: confirm that you join with the other patients',
           );
         }
+        await context.cluster?.routeJoin(booking.id);
         const consultation = await registry.open(booking.id);
         // The connection may have closed while the room opened: then nobody arrives.
         if (session.closed) throw new RequestError('out-of-order', 'the connection closed');
@@ -270,6 +290,7 @@ export const handlers: HandlerTable = {
       if (booking.status === 'ended') {
         throw new RequestError('consultation-ended', 'this consultation has ended');
       }
+      await context.cluster?.routeJoin(booking.id);
       const consultation = await registry.open(booking.id);
       if (session.closed) throw new RequestError('out-of-order', 'the connection closed');
       if (consultation.wasRemoved(identity.issuer, identity.subject)) {

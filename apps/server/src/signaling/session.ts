@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { WebSocket } from '@fastify/websocket';
 import {
   errorResponse,
   type JoinedResult,
@@ -26,6 +25,72 @@ import { handlers } from './handlers.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /**
+ * What a session needs of its connection: a WebSocket (ws), or on a signaling node that
+ * holds a consultation for a client connected to another node, the relay standing in for it.
+ */
+export interface SessionSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  ping(): void;
+  on(event: 'message' | 'close' | 'error' | 'pong', listener: SocketListener): unknown;
+  off(event: 'message' | 'close' | 'error' | 'pong', listener: SocketListener): unknown;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: ws's overloads, each with its own listener type.
+type SocketListener = (...args: any[]) => void;
+
+/** Where a session may go on elsewhere (cluster mode: cluster/signaling-cluster.ts). */
+/** A session's place in a consultation taken over from a node that died. */
+export interface RestoredPlace {
+  consultation: Consultation;
+  participantId?: string | undefined;
+  waitingId?: string | undefined;
+  issuer: string;
+  subject: string;
+  authenticatedAt: Date;
+}
+
+export interface SessionCluster {
+  /** Before entering a consultation: returns if it is held here, else throws HandOff. */
+  routeJoin(consultationId: string): Promise<void>;
+  /**
+   * A resume token this node does not know: throws HandOff when the session lives on
+   * another node; the place, when its node died and the consultation was taken over here.
+   */
+  routeResume(token: string): Promise<RestoredPlace | undefined>;
+  /** The session's connection now belongs to the node holding its consultation. */
+  handOff(session: SignalingSession, socket: SessionSocket, owner: string, frames: string[]): void;
+  /** A session's place changed (admitted, waiting, left): remembered for resumes elsewhere. */
+  remember(session: SignalingSession): void;
+  forget(session: SignalingSession): void;
+}
+
+/**
+ * Thrown by a handler when the consultation it needs is held by another signaling node: the
+ * connection is handed over to that node, which answers the request.
+ */
+export class HandOff extends Error {
+  readonly owner: string;
+  /** Whether the hello frame goes along (a join after hello) or is the request (a resume). */
+  readonly withHello: boolean;
+  constructor(owner: string, withHello: boolean) {
+    super(`held by ${owner}`);
+    this.name = 'HandOff';
+    this.owner = owner;
+    this.withHello = withHello;
+  }
+}
+
+export interface SessionOptions {
+  /** The resume token the client already holds (a session handed over from another node). */
+  resumeToken?: string;
+  /** The first request was answered by the node that handed the session over: stay silent. */
+  quietFirstAnswer?: boolean;
+}
+/**
  * greeting → (hello) ready → (join) joined, or waiting → (admitted) joined; leaving, being
  * denied, removed or the end of the consultation go back to ready; closed at the end.
  */
@@ -48,6 +113,8 @@ export interface SessionContext {
    * the server notices its old connection died) and dropped ones until their grace ends.
    */
   resumable: Map<string, SignalingSession>;
+  /** Other signaling nodes (role signaling); undefined when this node is all there is. */
+  cluster?: SessionCluster | undefined;
 }
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -85,8 +152,8 @@ const DELIBERATE_CLOSE_CODES = new Set([1000, 1001]);
 export class SignalingSession implements ParticipantChannel {
   readonly id = randomUUID();
   /** Lets a reconnecting client take this session over (see hello's `resume`). */
-  readonly resumeToken = randomBytes(32).toString('base64url');
-  readonly #socket: WebSocket;
+  readonly resumeToken: string;
+  readonly #socket: SessionSocket;
   readonly #context: SessionContext;
   readonly #log: Logger;
   readonly #limiter: RateLimiter;
@@ -112,23 +179,36 @@ export class SignalingSession implements ParticipantChannel {
   #holding: 'dropped' | 'until-answer' | undefined;
   /** More was missed than MAX_HELD_NOTIFICATIONS: this session cannot be resumed. */
   #heldOverflow = false;
+  /** The frame being handled, and the hello this session began with (for a hand-over). */
+  #currentFrame: string | undefined;
+  #helloFrame: string | undefined;
+  #quietAnswer: boolean;
+  readonly #listeners: [event: 'message' | 'close' | 'error' | 'pong', SocketListener][];
 
-  constructor(socket: WebSocket, context: SessionContext) {
+  constructor(socket: SessionSocket, context: SessionContext, options: SessionOptions = {}) {
+    this.resumeToken = options.resumeToken ?? randomBytes(32).toString('base64url');
+    this.#quietAnswer = options.quietFirstAnswer === true;
     this.#socket = socket;
     this.#context = context;
     this.#log = context.log.child({ sessionId: this.id });
     this.#limiter = new RateLimiter(context.messagesPerSecond, context.messagesPerSecond * 4);
     context.metrics.sessions.inc();
-    socket.on('message', (data: Buffer, isBinary: boolean) => this.#onFrame(data, isBinary));
-    socket.on('close', (code: number) => this.#onSocketClosed(code));
-    socket.on('error', (error: Error) => this.#log.debug({ err: error }, 'socket error'));
+    this.#listeners = [
+      ['message', (data: Buffer, isBinary: boolean) => this.#onFrame(data, isBinary)],
+      ['close', (code: number) => this.#onSocketClosed(code)],
+      ['error', (error: Error) => this.#log.debug({ err: error }, 'socket error')],
+      [
+        'pong',
+        () => {
+          this.#alive = true;
+        },
+      ],
+    ];
+    for (const [event, listener] of this.#listeners) socket.on(event, listener);
     this.#helloTimer = setTimeout(() => {
       if (this.#state === 'greeting') this.#socket.close(CLOSE_POLICY, 'no hello');
     }, HELLO_TIMEOUT_MS);
     this.#helloTimer.unref();
-    socket.on('pong', () => {
-      this.#alive = true;
-    });
     this.#heartbeat = setInterval(() => {
       if (!this.#alive) {
         this.#log.info('no pong: dropping the connection');
@@ -159,6 +239,10 @@ export class SignalingSession implements ParticipantChannel {
     return this.#participantId;
   }
 
+  get identity(): VerifiedIdentity | undefined {
+    return this.#identity;
+  }
+
   requireIdentity(): VerifiedIdentity {
     if (!this.#identity) throw new RequestError('out-of-order', 'say hello first');
     return this.#identity;
@@ -182,6 +266,7 @@ export class SignalingSession implements ParticipantChannel {
     if (this.closed) throw new RequestError('out-of-order', 'the connection closed');
     this.#identity = identity;
     this.#authenticatedAt = new Date();
+    this.#helloFrame = this.#currentFrame;
     this.#state = 'ready';
     clearTimeout(this.#helloTimer);
   }
@@ -234,6 +319,38 @@ export class SignalingSession implements ParticipantChannel {
     return undefined;
   }
 
+  /**
+   * Takes the place this person had in a consultation taken over from a signaling node that
+   * died (cluster mode): like resume(), but the old session went with its node. Its media
+   * starts over here, so the client is told so right after the hello answer.
+   */
+  resumeRestored(
+    place: RestoredPlace,
+  ): { state: 'joined' | 'waiting'; consultationId: string; joined?: JoinedResult } | undefined {
+    const identity = this.#identity;
+    if (!identity || this.closed) return undefined;
+    if (identity.issuer !== place.issuer || identity.subject !== place.subject) return undefined;
+    if (place.authenticatedAt < (this.#authenticatedAt ?? new Date())) {
+      this.#authenticatedAt = place.authenticatedAt;
+    }
+    const { consultation, participantId, waitingId } = place;
+    this.#held = [];
+    this.#holding = 'until-answer';
+    const joined = participantId ? consultation.rebind(participantId, this) : undefined;
+    if (participantId && joined) {
+      this.admitted(consultation, participantId);
+      this.notify('mediaReset', { reason: 'signaling-node-lost' });
+      return { state: 'joined', consultationId: consultation.id, joined };
+    }
+    if (waitingId && consultation.rebindWaiting(waitingId, this)) {
+      this.waiting(consultation, waitingId);
+      return { state: 'waiting', consultationId: consultation.id };
+    }
+    this.#held = undefined;
+    this.#holding = undefined;
+    return undefined;
+  }
+
   /** In the call (directly, or admitted from the waiting room). */
   admitted(consultation: Consultation, participantId: string): void {
     if (this.closed) return;
@@ -242,6 +359,7 @@ export class SignalingSession implements ParticipantChannel {
     this.#waitingId = undefined;
     this.#state = 'joined';
     this.#context.resumable.set(this.resumeToken, this);
+    this.#context.cluster?.remember(this);
   }
 
   /** In one's own waiting room. */
@@ -251,11 +369,13 @@ export class SignalingSession implements ParticipantChannel {
     this.#waitingId = waitingId;
     this.#state = 'waiting';
     this.#context.resumable.set(this.resumeToken, this);
+    this.#context.cluster?.remember(this);
   }
 
   /** The consultation let go of this session (denied, removed, ended, replaced). */
   detached(): void {
     this.#context.resumable.delete(this.resumeToken);
+    if (this.#consultation) this.#context.cluster?.forget(this);
     this.#consultation = undefined;
     this.#participantId = undefined;
     this.#waitingId = undefined;
@@ -337,19 +457,24 @@ export class SignalingSession implements ParticipantChannel {
       this.#fail(null, { code: 'rate-limited', message: 'too many messages; slow down' });
       return;
     }
+    this.#currentFrame = isBinary ? undefined : data.toString('utf8');
     const parsed = isBinary
       ? ({
           ok: false,
           id: null,
           error: { code: 'bad-request', message: 'send text frames' },
         } as const)
-      : parseRequestFrame(data.toString('utf8'));
+      : parseRequestFrame(this.#currentFrame ?? '');
     if (!parsed.ok) {
       this.#fail(parsed.id, parsed.error);
       return;
     }
     // One request at a time: each sees the state the previous one left.
-    this.#queue = this.#queue.then(() => this.#handle(parsed.request));
+    const frame = this.#currentFrame;
+    this.#queue = this.#queue.then(() => {
+      this.#currentFrame = frame;
+      return this.#handle(parsed.request);
+    });
   }
 
   async #handle(request: ParsedRequest): Promise<void> {
@@ -369,11 +494,16 @@ export class SignalingSession implements ParticipantChannel {
         context: SessionContext,
       ) => Promise<unknown>;
       const result = await handle(this, request.params, this.#context);
-      this.#send({ id: request.id, ok: true, result });
+      this.#answer({ id: request.id, ok: true, result });
       if (request.method === 'hello') this.#releaseHeld();
     } catch (error) {
+      if (error instanceof HandOff) {
+        this.#handOff(error);
+        return;
+      }
       const body = this.#errorBody(request.method, error);
-      this.#fail(request.id, body);
+      this.#context.metrics.signalingErrors.inc({ code: body.code });
+      this.#answer(errorResponse(request.id, body));
       // A refused token ends the connection: trying tokens costs a new connection each.
       if (request.method === 'hello' && body.code === 'unauthenticated') {
         this.#socket.close(CLOSE_POLICY, 'authentication failed');
@@ -401,6 +531,29 @@ export class SignalingSession implements ParticipantChannel {
     }
     this.#log.error({ err: error, method }, 'request failed');
     return { code: 'internal', message: `${method} failed on the server` };
+  }
+
+  /** A request's answer; the first one stays unsent on a session handed over (see options). */
+  #answer(frame: ServerFrame): void {
+    if (this.#quietAnswer) {
+      this.#quietAnswer = false;
+      return;
+    }
+    this.#send(frame);
+  }
+
+  /**
+   * Another node holds the consultation: this node lets go of the connection (without
+   * leaving anything: this session never got a place) and relays it to that node from now.
+   */
+  #handOff(handOff: HandOff): void {
+    const cluster = this.#context.cluster;
+    const frame = this.#currentFrame;
+    if (!cluster || frame === undefined || this.#state === 'closed') return;
+    const frames = handOff.withHello && this.#helloFrame ? [this.#helloFrame, frame] : [frame];
+    for (const [event, listener] of this.#listeners) this.#socket.off(event, listener);
+    this.#finish('handed over', { keepSocket: true });
+    cluster.handOff(this, this.#socket, handOff.owner, frames);
   }
 
   #fail(id: number | null, error: ProtocolErrorBody): void {
@@ -441,14 +594,16 @@ export class SignalingSession implements ParticipantChannel {
   }
 
   /** Ends this session's bookkeeping without touching the consultation. */
-  #finish(reason: string): void {
+  #finish(reason: string, options: { keepSocket?: boolean } = {}): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#context.resumable.delete(this.resumeToken);
+    if (this.#consultation) this.#context.cluster?.forget(this);
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#helloTimer);
     clearInterval(this.#heartbeat);
     this.#context.metrics.sessions.dec();
+    if (options.keepSocket) return;
     if (this.#socket.readyState === this.#socket.OPEN) this.#socket.close(CLOSE_GOING_AWAY, reason);
   }
 }

@@ -51,6 +51,9 @@ export class SkjermDatabase {
     try {
       // WAL: readers (the audit CLI) do not block the server's writes, nor it theirs.
       db.exec('PRAGMA journal_mode = WAL');
+      // Signaling nodes on one host may share the file (cluster mode): a write that finds
+      // another process's transaction open waits for it instead of failing at once.
+      db.exec('PRAGMA busy_timeout = 5000');
       // FULL: a commit is on disk when it returns. An access must not be granted before its
       // audit entry is durable; NORMAL could lose the last commits on power loss.
       db.exec('PRAGMA synchronous = FULL');

@@ -1,0 +1,150 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { TypedEmitter } from '../lib/typed-emitter.ts';
+import { waitUntilReady } from './redis-client.ts';
+
+/**
+ * What signaling nodes say to each other through Redis pub/sub, each node on its own
+ * channel. A "link" is one client connection whose session runs on another node than the
+ * one the client is connected to: the edge (client's node) relays the client's frames to the
+ * owner (the node that holds the consultation) and the owner's frames back.
+ */
+const LinkId = Type.String({ minLength: 1, maxLength: 64 });
+const NodeId = Type.String({ minLength: 1, maxLength: 64 });
+/** Protocol frames are at most 64 KiB; a few times that for the JSON around them. */
+const Frame = Type.String({ maxLength: 512 * 1024 });
+
+export const BusMessage = Type.Union([
+  /** Edge → owner: run this connection's session here, starting with these frames. */
+  Type.Object({
+    type: Type.Literal('adopt'),
+    link: LinkId,
+    edge: NodeId,
+    frames: Type.Array(Frame, { minItems: 1, maxItems: 2 }),
+    /** The resume token the edge already gave the client (join hand-over), if any. */
+    resumeToken: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  }),
+  /** Either way: one frame of the link's connection. */
+  Type.Object({ type: Type.Literal('frame'), link: LinkId, data: Frame }),
+  /** Owner → edge: close the client's connection. */
+  Type.Object({
+    type: Type.Literal('close'),
+    link: LinkId,
+    code: Type.Integer({ minimum: 1000, maximum: 4999 }),
+    reason: Type.String({ maxLength: 123 }),
+  }),
+  /** Edge → owner: the client's connection closed. */
+  Type.Object({
+    type: Type.Literal('closed'),
+    link: LinkId,
+    code: Type.Integer({ minimum: 0, maximum: 4999 }),
+  }),
+]);
+export type BusMessage = Static<typeof BusMessage>;
+
+export type SignalingBusEvents = {
+  message: [message: BusMessage];
+  listenererror: [event: string, error: unknown];
+};
+
+const PRESENCE_PREFIX = 'skjerm:signaling:';
+const CHANNEL_PREFIX = 'skjerm:to:';
+const PRESENCE_INTERVAL_MS = 1000;
+const PRESENCE_TTL_MS = 3000;
+
+/**
+ * A signaling node's place among the others: its presence in Redis (refreshed every second,
+ * gone 3 s after the node stops), its own pub/sub channel, and messages to other nodes'.
+ * Redis being away stops messages between nodes, not the node: it keeps serving the
+ * connections it holds and comes back into the cluster when Redis does.
+ */
+export class SignalingBus extends TypedEmitter<SignalingBusEvents> {
+  readonly nodeId: string;
+  readonly #redis: Redis;
+  readonly #subscriber: Redis;
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: { redis: Redis; nodeId: string; log: Logger }) {
+    super();
+    this.nodeId = options.nodeId;
+    this.#redis = options.redis;
+    // A connection in subscriber mode can do nothing else: it gets its own.
+    this.#subscriber = options.redis.duplicate();
+    this.#subscriber.on('error', () => undefined);
+    this.#log = options.log.child({ component: 'signaling-bus' });
+  }
+
+  async start(): Promise<void> {
+    this.#subscriber.on('messageBuffer', (_channel: Buffer, payload: Buffer) =>
+      this.#onPayload(payload.toString('utf8')),
+    );
+    await waitUntilReady(this.#subscriber, 2000).catch(() => undefined);
+    // ioredis subscribes again by itself after every reconnect.
+    await this.#subscriber.subscribe(CHANNEL_PREFIX + this.nodeId).catch((error: unknown) => {
+      this.#log.warn({ reason: String(error) }, 'cannot subscribe yet; retrying');
+      this.#retrySubscribe();
+    });
+    await waitUntilReady(this.#redis, 2000).catch(() => undefined);
+    await this.#beat();
+  }
+
+  /** Sends to another node; false if Redis could not take it (the caller decides). */
+  async send(nodeId: string, message: BusMessage): Promise<boolean> {
+    try {
+      await this.#redis.publish(CHANNEL_PREFIX + nodeId, JSON.stringify(message));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether a node's presence is in Redis; undefined when Redis cannot say. */
+  async isAlive(nodeId: string): Promise<boolean | undefined> {
+    if (nodeId === this.nodeId) return true;
+    try {
+      return (await this.#redis.exists(PRESENCE_PREFIX + nodeId)) === 1;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#redis.del(PRESENCE_PREFIX + this.nodeId).catch(() => undefined);
+    this.#subscriber.disconnect();
+  }
+
+  #retrySubscribe(): void {
+    this.#subscriber.once('ready', () => {
+      this.#subscriber.subscribe(CHANNEL_PREFIX + this.nodeId).catch(() => this.#retrySubscribe());
+    });
+  }
+
+  async #beat(): Promise<void> {
+    if (this.#stopped) return;
+    await this.#redis
+      .set(PRESENCE_PREFIX + this.nodeId, String(Date.now()), 'PX', PRESENCE_TTL_MS)
+      .catch(() => undefined);
+    this.#timer = setTimeout(() => void this.#beat(), PRESENCE_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  #onPayload(text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (!Value.Check(BusMessage, value)) {
+      this.#log.warn('dropped a malformed message from another signaling node');
+      return;
+    }
+    this.safeEmit('message', value as BusMessage);
+  }
+}

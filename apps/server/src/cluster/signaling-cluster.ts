@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ConsultationRegistry } from '../consultations/consultation-registry.ts';
+import { RequestError } from '../lib/request-error.ts';
+import {
+  HandOff,
+  type RestoredPlace,
+  type SessionCluster,
+  type SessionOptions,
+  type SessionSocket,
+  type SignalingSession,
+} from '../signaling/session.ts';
+import { RelayedSocket } from './relayed-socket.ts';
+import type { SharedState } from './shared-state.ts';
+import type { BusMessage, SignalingBus } from './signaling-bus.ts';
+
+export interface SignalingClusterOptions {
+  bus: SignalingBus;
+  shared: SharedState;
+  registry: ConsultationRegistry;
+  log: Logger;
+  /** A session on this node for a connection relayed from another (see adopt). */
+  createSession: (socket: SessionSocket, options: SessionOptions) => SignalingSession;
+}
+
+/** A client's WebSocket relayed to the node that holds its consultation. */
+interface EdgeLink {
+  socket: SessionSocket;
+  owner: string;
+}
+
+/** How often the other ends of relayed connections are checked, and after how many misses. */
+const LIVENESS_CHECK_MS = 1000;
+const MISSES_BEFORE_GONE = 2;
+/** A client whose relay lost its node reconnects and resumes elsewhere (RFC 6455: 1012). */
+const CLOSE_SERVICE_RESTART = 1012;
+const CLOSE_TRY_AGAIN_LATER = 1013;
+
+/**
+ * Signaling nodes sharing consultations (role signaling). Each live consultation is held by
+ * one node (a lease in Redis); a client connected to another node has its session run on the
+ * holder, its frames relayed through Redis pub/sub. The holder shares the consultation's state
+ * and each session's place, so when it dies, the first client to resume on another node makes
+ * that node the holder: it takes the consultation over from the shared state, everyone
+ * resumes there and starts their media over.
+ */
+export class SignalingCluster implements SessionCluster {
+  readonly #options: SignalingClusterOptions;
+  readonly #log: Logger;
+  readonly #edgeLinks = new Map<string, EdgeLink>();
+  readonly #ownerLinks = new Map<string, RelayedSocket>();
+  readonly #misses = new Map<string, number>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(options: SignalingClusterOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ component: 'signaling-cluster' });
+    options.bus.on('message', (message) => this.#onMessage(message));
+    this.#timer = setInterval(() => void this.#checkLiveness(), LIVENESS_CHECK_MS);
+    this.#timer.unref();
+  }
+
+  get nodeId(): string {
+    return this.#options.bus.nodeId;
+  }
+
+  /** Before entering a consultation: here, or hand the connection to its holder. */
+  async routeJoin(consultationId: string): Promise<void> {
+    const owner = await this.#options.shared.claim(consultationId);
+    if (owner === undefined) {
+      if (this.#options.registry.get(consultationId)) return;
+      throw new RequestError('unavailable', 'the service is restarting a part; try again shortly');
+    }
+    if (owner !== this.nodeId) throw new HandOff(owner, true);
+  }
+
+  /**
+   * A resume token this node does not know: its session lives on another node (hand the
+   * connection there), or lived on a node that died (take its consultation over here).
+   */
+  async routeResume(token: string): Promise<RestoredPlace | undefined> {
+    const { shared, bus, registry } = this.#options;
+    const record = await shared.loadResume(token);
+    if (!record || record.nodeId === this.nodeId) return undefined;
+    if ((await bus.isAlive(record.nodeId)) !== false) throw new HandOff(record.nodeId, false);
+    const owner = await shared.claim(record.consultationId);
+    if (owner === undefined) return undefined;
+    if (owner !== this.nodeId) throw new HandOff(owner, false);
+    const consultation =
+      registry.get(record.consultationId) ?? (await registry.restore(record.consultationId));
+    if (!consultation) return undefined;
+    return {
+      consultation,
+      participantId: record.participantId,
+      waitingId: record.waitingId,
+      issuer: record.issuer,
+      subject: record.subject,
+      authenticatedAt: new Date(record.authenticatedAt),
+    };
+  }
+
+  handOff(session: SignalingSession, socket: SessionSocket, owner: string, frames: string[]) {
+    const link = randomUUID();
+    this.#edgeLinks.set(link, { socket, owner });
+    const { bus } = this.#options;
+    let alive = true;
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, 3000);
+    heartbeat.unref();
+    socket.on('pong', () => {
+      alive = true;
+    });
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) {
+        socket.close(1003, 'send text frames');
+        return;
+      }
+      void bus.send(owner, { type: 'frame', link, data: data.toString('utf8') });
+    });
+    socket.on('close', (code: number) => {
+      clearInterval(heartbeat);
+      this.#edgeLinks.delete(link);
+      void bus.send(owner, { type: 'closed', link, code: code || 1006 });
+    });
+    socket.on('error', () => undefined);
+    const resumeToken = frames.length > 1 ? session.resumeToken : undefined;
+    void bus
+      .send(owner, {
+        type: 'adopt',
+        link,
+        edge: this.nodeId,
+        frames,
+        ...(resumeToken ? { resumeToken } : {}),
+      })
+      .then((sent) => {
+        if (!sent) socket.close(CLOSE_TRY_AGAIN_LATER, 'try again');
+      });
+    this.#log.debug({ link, owner }, 'connection handed over to the consultation holder');
+  }
+
+  remember(session: SignalingSession): void {
+    const consultation = session.consultation;
+    const identity = session.identity;
+    if (!consultation || !identity) return;
+    this.#options.shared.saveResume(session.resumeToken, {
+      nodeId: this.nodeId,
+      consultationId: consultation.id,
+      ...(session.participantId ? { participantId: session.participantId } : {}),
+      ...(session.waitingId ? { waitingId: session.waitingId } : {}),
+      issuer: identity.issuer,
+      subject: identity.subject,
+      authenticatedAt: (session.authenticatedAt ?? new Date()).toISOString(),
+    });
+  }
+
+  forget(session: SignalingSession): void {
+    this.#options.shared.deleteResume(session.resumeToken);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    for (const { socket } of this.#edgeLinks.values()) socket.close(1001, 'server shutting down');
+    for (const relayed of this.#ownerLinks.values()) relayed.remoteClosed(1001);
+  }
+
+  #onMessage(message: BusMessage): void {
+    switch (message.type) {
+      case 'adopt': {
+        if (this.#ownerLinks.has(message.link)) return;
+        const relayed = new RelayedSocket(message.link, message.edge, this.#options.bus);
+        this.#ownerLinks.set(message.link, relayed);
+        relayed.on('close', () => this.#ownerLinks.delete(message.link));
+        this.#options.createSession(relayed, {
+          ...(message.resumeToken ? { resumeToken: message.resumeToken } : {}),
+          quietFirstAnswer: message.frames.length > 1,
+        });
+        for (const frame of message.frames) relayed.deliver(frame);
+        return;
+      }
+      case 'frame': {
+        const relayed = this.#ownerLinks.get(message.link);
+        if (relayed) {
+          relayed.deliver(message.data);
+          return;
+        }
+        const edge = this.#edgeLinks.get(message.link);
+        if (edge && edge.socket.readyState === edge.socket.OPEN) edge.socket.send(message.data);
+        return;
+      }
+      case 'close': {
+        const edge = this.#edgeLinks.get(message.link);
+        if (!edge) return;
+        if (message.code === 1006) edge.socket.terminate();
+        else edge.socket.close(message.code, message.reason);
+        return;
+      }
+      case 'closed':
+        this.#ownerLinks.get(message.link)?.remoteClosed(message.code);
+        return;
+    }
+  }
+
+  /**
+   * The far end of each relayed connection must still be there: a client relayed to a node
+   * that died reconnects (and resumes on a node that takes its consultation over); a session
+   * held here for a node that died waits for its client to resume, as after a dropped
+   * connection.
+   */
+  async #checkLiveness(): Promise<void> {
+    const nodes = new Set<string>();
+    for (const { owner } of this.#edgeLinks.values()) nodes.add(owner);
+    for (const relayed of this.#ownerLinks.values()) nodes.add(relayed.edge);
+    for (const nodeId of nodes) {
+      const alive = await this.#options.bus.isAlive(nodeId);
+      if (alive !== false) {
+        this.#misses.delete(nodeId);
+        continue;
+      }
+      const misses = (this.#misses.get(nodeId) ?? 0) + 1;
+      this.#misses.set(nodeId, misses);
+      if (misses < MISSES_BEFORE_GONE) continue;
+      this.#misses.delete(nodeId);
+      this.#log.warn({ node: nodeId }, 'signaling node gone: its relayed connections end');
+      for (const [link, edge] of [...this.#edgeLinks]) {
+        if (edge.owner !== nodeId) continue;
+        this.#edgeLinks.delete(link);
+        edge.socket.close(CLOSE_SERVICE_RESTART, 'reconnect');
+      }
+      for (const relayed of [...this.#ownerLinks.values()]) {
+        if (relayed.edge === nodeId) relayed.remoteClosed(1006);
+      }
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RequestResult } from '@skjerm/protocol';
+import type { SkjermServer } from '@skjerm/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoopbackIssuer } from '../../bench/load/loopback-issuer.ts';
+import { admit, arrive, book, enterAsClinician, inviteSecret } from '../support/consultations.ts';
+import { MediaParticipant } from '../support/media-participant.ts';
+import { type RedisServer, requireRedisServer, startRedis } from '../support/redis-server.ts';
+import {
+  type RunningServer,
+  startServerProcess,
+  stopServerProcess,
+} from '../support/server-process.ts';
+import { SignalingClient } from '../support/signaling-client.ts';
+import { people, type TestIssuer, type TestPerson } from '../support/test-tokens.ts';
+import { requireWorkerBinary } from '../support/worker-binary.ts';
+
+const SECRET = 'cluster-test-secret-0123456789abcdef';
+const mediaPortBase = 45000 + (process.pid % 100) * 20;
+
+let issuer: LoopbackIssuer;
+let redis: RedisServer;
+const processes: RunningServer[] = [];
+const clients: SignalingClient[] = [];
+const participants: MediaParticipant[] = [];
+let signaling: Record<'s1' | 's2', RunningServer>;
+/** Both signaling nodes share the booking database (one host). */
+let sharedDataDir: string;
+
+function commonEnv(): Record<string, string> {
+  return {
+    SKJERM_REDIS_URL: redis.url,
+    SKJERM_CLUSTER_SECRET: SECRET,
+    SKJERM_PLAIN_RTP: 'true',
+    SKJERM_MEDIA_WORKERS: '1',
+  };
+}
+
+async function startSignaling(nodeId: string): Promise<RunningServer> {
+  const node = await startServerProcess({
+    ...commonEnv(),
+    SKJERM_ROLE: 'signaling',
+    SKJERM_NODE_ID: nodeId,
+    SKJERM_OIDC_ISSUER: issuer.issuer,
+    SKJERM_DATA_DIR: sharedDataDir,
+  });
+  processes.push(node);
+  return node;
+}
+
+async function startMedia(nodeId: string, index: number): Promise<RunningServer> {
+  const node = await startServerProcess({
+    ...commonEnv(),
+    SKJERM_ROLE: 'media',
+    SKJERM_NODE_ID: nodeId,
+    SKJERM_CLUSTER_PORT: '0',
+    SKJERM_MEDIA_PORT: String(mediaPortBase + index),
+    SKJERM_DATA_DIR: mkdtempSync(join(tmpdir(), 'skjerm-media-')),
+  });
+  processes.push(node);
+  return node;
+}
+
+/** What the test helpers need of a server: its URL. */
+const at = (node: RunningServer) => ({ url: node.url }) as unknown as SkjermServer;
+
+/** Signs in on a node; the hello answer (with the resume token) and the client. */
+async function connect(node: RunningServer, person: TestPerson, resume?: string) {
+  const client = await SignalingClient.connect(node.url);
+  clients.push(client);
+  const hello = (await client.request('hello', {
+    protocolVersion: 1,
+    token: await issuer.token(person),
+    ...(resume ? { resume } : {}),
+  })) as RequestResult<'hello'>;
+  return { client, hello };
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function receiveEachOther(a: MediaParticipant, b: MediaParticipant, after = 0) {
+  await waitUntil(
+    () => a.packetsFrom(b) > after + 15 && b.packetsFrom(a) > after + 15,
+    'media both ways',
+  );
+}
+
+/** Runs a clean-up step, reporting rather than throwing its failure. */
+async function settle(step: () => Promise<void> | void): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    console.error('clean-up step failed:', error);
+  }
+}
+
+describe('scale-out: two signaling nodes share consultations through Redis', () => {
+  beforeAll(async () => {
+    requireWorkerBinary();
+    requireRedisServer();
+    issuer = await LoopbackIssuer.start();
+    redis = await startRedis();
+    sharedDataDir = mkdtempSync(join(tmpdir(), 'skjerm-signaling-'));
+    await Promise.all([startMedia('media-a', 0), startMedia('media-b', 4)]);
+    const s1 = await startSignaling('signaling-1');
+    const s2 = await startSignaling('signaling-2');
+    signaling = { s1, s2 };
+  }, 60_000);
+
+  afterAll(async () => {
+    // Each step on its own: one failing must not leave processes running.
+    await settle(async () => {
+      for (const participant of participants) participant.stop();
+    });
+    await settle(async () => {
+      for (const client of clients) await client.close().catch(() => undefined);
+    });
+    await settle(async () => {
+      for (const node of processes) await stopServerProcess(node);
+    });
+    await settle(async () => {
+      await redis?.stop();
+    });
+    await settle(async () => {
+      await issuer?.close();
+    });
+  });
+
+  it('a patient on one node and the clinician on the other are in one call; when the holding node dies, both resume on the other', async () => {
+    const { s1, s2 } = signaling;
+    const testIssuer = issuer as unknown as TestIssuer;
+    const booking = await book(at(s1), testIssuer, people.clinician);
+    const id = booking.consultation.id;
+
+    const gp = await connect(s1, people.clinician);
+    const gpJoined = await enterAsClinician(gp.client, id);
+    // The patient's node relays her to the node holding the consultation.
+    const patient = await connect(s2, people.patient);
+    await arrive(patient.client, inviteSecret(booking));
+    const patientJoined = await admit(gp.client, patient.client, people.patient.name);
+    expect(patientJoined.roster.map((m) => m.name)).toEqual(['Dr. Kari Nordmann', 'Ola Pasient']);
+    const host = new MediaParticipant(gp.client, gpJoined);
+    const guest = new MediaParticipant(patient.client, patientJoined);
+    participants.push(host, guest);
+    await host.start();
+    await guest.start();
+    await receiveEachOther(host, guest);
+
+    // The node holding the consultation dies.
+    const killedAt = Date.now();
+    s1.child.kill('SIGKILL');
+    await waitUntil(() => gp.client.socket.readyState === gp.client.socket.CLOSED, 'GP cut off');
+    // The patient's node notices and tells her client to reconnect (1012).
+    await waitUntil(
+      () => patient.client.socket.readyState === patient.client.socket.CLOSED,
+      'patient cut off',
+    );
+    const gpBack = await connect(s2, people.clinician, gp.hello.resumeToken);
+    const patientBack = await connect(s2, people.patient, patient.hello.resumeToken);
+    expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
+    expect(patientBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
+    host.client = gpBack.client;
+    guest.client = patientBack.client;
+    // Media starts over on the media nodes' new rooms; keys and places are as they were.
+    await waitUntil(() => host.resets.length > 0 && guest.resets.length > 0, 'media reset');
+    await waitUntil(
+      () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
+      'media both ways on the new transports',
+    );
+    const backWithin = Date.now() - killedAt;
+    console.info(`signaling node killed: both clients resumed with media in ${backWithin} ms`);
+    expect(backWithin).toBeLessThan(15_000);
+    expect([host.resets[0]?.reason, guest.resets[0]?.reason]).toEqual([
+      'signaling-node-lost',
+      'signaling-node-lost',
+    ]);
+    const roster = await gpBack.client.until('rosterChanged', (data) => data.roster.length === 2);
+    expect(roster.roster.map((m) => m.participantId).sort()).toEqual(
+      [gpJoined.participantId, patientJoined.participantId].sort(),
+    );
+    expect((await guest.decryptFrom(host)).failed).toBe(0);
+  }, 90_000);
+});
