@@ -188,4 +188,58 @@ describe('scale-out: two signaling nodes share consultations through Redis', () 
     );
     expect((await guest.decryptFrom(host)).failed).toBe(0);
   }, 90_000);
+
+  it('Redis stopped for 5 s: the call keeps its media, relayed signaling comes back, and a later failure is still taken over', async () => {
+    const { s2 } = signaling;
+    const s3 = await startSignaling('signaling-3');
+    const testIssuer = issuer as unknown as TestIssuer;
+    const booking = await book(at(s2), testIssuer, people.clinician, {
+      patients: [{ name: people.secondPatient.name, nationalId: people.secondPatient.pid }],
+    });
+    const id = booking.consultation.id;
+    const gp = await connect(s2, people.clinician);
+    const gpJoined = await enterAsClinician(gp.client, id);
+    const patient = await connect(s3, people.secondPatient);
+    await arrive(patient.client, inviteSecret(booking));
+    const patientJoined = await admit(gp.client, patient.client, people.secondPatient.name);
+    const host = new MediaParticipant(gp.client, gpJoined);
+    const guest = new MediaParticipant(patient.client, patientJoined);
+    participants.push(host, guest);
+    await host.start();
+    await guest.start();
+    await receiveEachOther(host, guest);
+
+    await redis.stop();
+    const atStop = guest.packetsFrom(host);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(guest.packetsFrom(host) - atStop).toBeGreaterThan(150);
+    await redis.restart();
+    // Relayed signaling works again: the GP (on the holder) mutes the patient (relayed).
+    await waitUntil(async () => {
+      await gp.client
+        .request('mute', { participantId: patientJoined.participantId, kind: 'video' })
+        .catch(() => undefined);
+      return patient.client.notifications.some((n) => n.notification === 'mutedByHost');
+    }, 'mutedByHost through the relay after the outage');
+    expect(patient.client.socket.readyState).toBe(patient.client.socket.OPEN);
+
+    // What the holder shared was written again: its death is still recovered.
+    s2.child.kill('SIGKILL');
+    await waitUntil(() => gp.client.socket.readyState === gp.client.socket.CLOSED, 'GP cut off');
+    await waitUntil(
+      () => patient.client.socket.readyState === patient.client.socket.CLOSED,
+      'patient cut off',
+    );
+    const gpBack = await connect(s3, people.clinician, gp.hello.resumeToken);
+    const patientBack = await connect(s3, people.secondPatient, patient.hello.resumeToken);
+    expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
+    expect(patientBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
+    host.client = gpBack.client;
+    guest.client = patientBack.client;
+    await waitUntil(() => host.resets.length > 0 && guest.resets.length > 0, 'media reset');
+    await waitUntil(
+      () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
+      'media both ways on the new transports',
+    );
+  }, 90_000);
 });

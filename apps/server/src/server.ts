@@ -292,6 +292,7 @@ export class SkjermServer {
         socket.on('close', () => this.#sessions.delete(session));
         return session;
       },
+      sessions: () => new Set([...this.#sessions, ...this.#resumable.values()]),
     });
     await bus.start();
     this.#leaveSignalingNodes = async () => {

@@ -46,6 +46,8 @@ export type BusMessage = Static<typeof BusMessage>;
 
 export type SignalingBusEvents = {
   message: [message: BusMessage];
+  /** Redis is back after being away (it may have come back empty). */
+  reconnected: [];
   listenererror: [event: string, error: unknown];
 };
 
@@ -79,6 +81,17 @@ export class SignalingBus extends TypedEmitter<SignalingBusEvents> {
   }
 
   async start(): Promise<void> {
+    let wasReady = this.#redis.status === 'ready';
+    this.#redis.on('ready', () => {
+      if (wasReady) {
+        // A Redis that came back empty lists no node: be present again at once.
+        void this.#redis
+          .set(PRESENCE_PREFIX + this.nodeId, String(Date.now()), 'PX', PRESENCE_TTL_MS)
+          .catch(() => undefined);
+        this.safeEmit('reconnected');
+      }
+      wasReady = true;
+    });
     this.#subscriber.on('messageBuffer', (_channel: Buffer, payload: Buffer) =>
       this.#onPayload(payload.toString('utf8')),
     );

@@ -21,6 +21,8 @@ export interface SignalingClusterOptions {
   log: Logger;
   /** A session on this node for a connection relayed from another (see adopt). */
   createSession: (socket: SessionSocket, options: SessionOptions) => SignalingSession;
+  /** The sessions on this node (what is shared of them is written again after an outage). */
+  sessions: () => Iterable<SignalingSession>;
 }
 
 /** A client's WebSocket relayed to the node that holds its consultation. */
@@ -35,6 +37,8 @@ const MISSES_BEFORE_GONE = 2;
 /** A client whose relay lost its node reconnects and resumes elsewhere (RFC 6455: 1012). */
 const CLOSE_SERVICE_RESTART = 1012;
 const CLOSE_TRY_AGAIN_LATER = 1013;
+/** After Redis comes back, nodes get this long to be present again before any is judged. */
+const LIVENESS_GRACE_AFTER_OUTAGE_MS = 5000;
 
 /**
  * Signaling nodes sharing consultations (role signaling). Each live consultation is held by
@@ -51,11 +55,17 @@ export class SignalingCluster implements SessionCluster {
   readonly #ownerLinks = new Map<string, RelayedSocket>();
   readonly #misses = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
+  #judgeLivenessAfter = 0;
 
   constructor(options: SignalingClusterOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'signaling-cluster' });
     options.bus.on('message', (message) => this.#onMessage(message));
+    options.bus.on('reconnected', () => {
+      // Other nodes' presence may take a heartbeat to reappear in a Redis that came back empty.
+      this.#judgeLivenessAfter = Date.now() + LIVENESS_GRACE_AFTER_OUTAGE_MS;
+      void this.#shareAgain();
+    });
     this.#timer = setInterval(() => void this.#checkLiveness(), LIVENESS_CHECK_MS);
     this.#timer.unref();
   }
@@ -169,6 +179,23 @@ export class SignalingCluster implements SessionCluster {
     for (const relayed of this.#ownerLinks.values()) relayed.remoteClosed(1001);
   }
 
+  /**
+   * Redis came back, perhaps empty (no persistence): what this node holds is claimed and
+   * shared again, so a later failure of this node can still be taken over.
+   */
+  async #shareAgain(): Promise<void> {
+    const { registry, shared } = this.#options;
+    for (const consultation of registry.live()) {
+      if ((await shared.claim(consultation.id)) === this.nodeId) {
+        shared.saveState(consultation.id, consultation.snapshot());
+      }
+    }
+    for (const session of this.#options.sessions()) {
+      if (!session.closed && session.consultation) this.remember(session);
+    }
+    this.#log.info('shared state written again after Redis came back');
+  }
+
   #onMessage(message: BusMessage): void {
     switch (message.type) {
       case 'adopt': {
@@ -213,6 +240,10 @@ export class SignalingCluster implements SessionCluster {
    * connection.
    */
   async #checkLiveness(): Promise<void> {
+    if (Date.now() < this.#judgeLivenessAfter) {
+      this.#misses.clear();
+      return;
+    }
     const nodes = new Set<string>();
     for (const { owner } of this.#edgeLinks.values()) nodes.add(owner);
     for (const relayed of this.#ownerLinks.values()) nodes.add(relayed.edge);

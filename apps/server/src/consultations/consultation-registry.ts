@@ -58,6 +58,11 @@ export class ConsultationRegistry implements MediaCensus {
     this.#shared = shared;
   }
 
+  /** The consultations live on this node. */
+  live(): IterableIterator<Consultation> {
+    return this.#live.values();
+  }
+
   get(id: string): Consultation | undefined {
     return this.#live.get(id);
   }
