@@ -18,6 +18,12 @@ import { test as base, type Page } from '@playwright/test';
 import { bundleClient } from '@skjerm/client/bundle';
 import type { BookingRequest, BookingResponse } from '@skjerm/protocol';
 import type { SkjermServer } from '@skjerm/server';
+import { requireRedisServer, startRedis } from '../../support/redis-server.ts';
+import {
+  type RunningServer,
+  startServerProcess,
+  stopServerProcess,
+} from '../../support/server-process.ts';
 import { requireWorkerBinary } from '../../support/worker-binary.ts';
 import { startLoopbackServer } from './loopback-server.ts';
 import { serverAccess } from './server-access.ts';
@@ -33,6 +39,8 @@ export type PersonId = (typeof people)[keyof typeof people]['id'];
 
 export interface SkjermEnvironment {
   readonly server: SkjermServer;
+  /** Cluster set-ups only: the media node processes, by node id. */
+  readonly mediaNodes: ReadonlyMap<string, RunningServer>;
   /** The signaling WebSocket URL the pages connect to. */
   readonly signalingUrl: string;
   /** The test page. */
@@ -77,17 +85,65 @@ async function servePage(bundleDir: string): Promise<Server> {
   return server;
 }
 
-async function startSkjerm(): Promise<{ env: SkjermEnvironment; stop: () => Promise<void> }> {
+/**
+ * A scale-out set-up on 127.0.0.1: redis-server, two media nodes as separate processes and
+ * the signaling node in this process. media-a takes one participant and media-b two: a
+ * two-person call spans both (its media crosses a pipe), and if media-a dies, media-b can
+ * take the whole call.
+ */
+async function startCluster(mediaPortBase: number) {
+  requireRedisServer();
+  const redis = await startRedis();
+  const secret = 'e2e-cluster-secret-0123456789abcdef';
+  const mediaNodes = new Map<string, RunningServer>();
+  const startMedia = async (nodeId: string, offset: number, capacity: number) => {
+    const node = await startServerProcess({
+      SKJERM_ROLE: 'media',
+      SKJERM_NODE_ID: nodeId,
+      SKJERM_REDIS_URL: redis.url,
+      SKJERM_CLUSTER_SECRET: secret,
+      SKJERM_CLUSTER_PORT: '0',
+      SKJERM_MEDIA_WORKERS: '1',
+      SKJERM_MEDIA_LISTEN_IP: '127.0.0.1',
+      SKJERM_MEDIA_PORT: String(mediaPortBase + offset),
+      SKJERM_MEDIA_CAPACITY: String(capacity),
+      SKJERM_DATA_DIR: mkdtempSync(join(tmpdir(), 'skjerm-e2e-media-')),
+    });
+    mediaNodes.set(nodeId, node);
+  };
+  await Promise.all([startMedia('media-a', 0, 1), startMedia('media-b', 1, 2)]);
+  return {
+    env: {
+      SKJERM_ROLE: 'signaling',
+      SKJERM_NODE_ID: 'signaling-e2e',
+      SKJERM_REDIS_URL: redis.url,
+      SKJERM_CLUSTER_SECRET: secret,
+    },
+    mediaNodes,
+    async stop() {
+      for (const node of mediaNodes.values()) await stopServerProcess(node).catch(() => null);
+      await redis.stop();
+    },
+  };
+}
+
+async function startSkjerm(
+  options: { cluster?: boolean } = {},
+): Promise<{ env: SkjermEnvironment; stop: () => Promise<void> }> {
   requireWorkerBinary();
   const bundleDir = mkdtempSync(join(tmpdir(), 'skjerm-e2e-bundle-'));
   await bundleClient({ outdir: bundleDir, entries: { harness: join(pageDir, 'harness.ts') } });
+  const mediaPort = 47000 + (process.pid % 1000) * 2;
+  const cluster = options.cluster ? await startCluster(mediaPort + 2000) : undefined;
   const { server, stop: stopServer } = await startLoopbackServer({
-    mediaPort: 47000 + (process.pid % 1000) * 2,
+    mediaPort,
+    ...(cluster ? { env: cluster.env } : {}),
   });
   const http = await servePage(bundleDir);
   const access = serverAccess(server.url);
   const env: SkjermEnvironment = {
     server,
+    mediaNodes: cluster?.mediaNodes ?? new Map(),
     signalingUrl: `${server.url.replace(/^https:/, 'wss:')}/ws`,
     pageUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/`,
     token: (person) => access.token(person),
@@ -104,42 +160,50 @@ async function startSkjerm(): Promise<{ env: SkjermEnvironment; stop: () => Prom
       await new Promise((resolve) => http.close(resolve));
       await access.close();
       await stopServer();
+      await cluster?.stop();
       rmSync(bundleDir, { recursive: true, force: true });
     },
   };
 }
 
-export const test = base.extend<
-  { participant: (person: PersonId) => Promise<Participant> },
-  { skjerm: SkjermEnvironment }
->({
-  skjerm: [
-    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as a pattern.
-    async ({}, use) => {
-      const { env, stop } = await startSkjerm();
-      await use(env);
-      await stop();
-    },
-    { scope: 'worker', timeout: 120_000 },
-  ],
+function fixtures(options: { cluster?: boolean }) {
+  return base.extend<
+    { participant: (person: PersonId) => Promise<Participant> },
+    { skjerm: SkjermEnvironment }
+  >({
+    skjerm: [
+      // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as a pattern.
+      async ({}, use) => {
+        const { env, stop } = await startSkjerm(options);
+        await use(env);
+        await stop();
+      },
+      { scope: 'worker', timeout: 120_000 },
+    ],
 
-  participant: async ({ browser, skjerm }, use) => {
-    const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
-    await use(async (person) => {
-      const context = await browser.newContext({ ignoreHTTPSErrors: true });
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on('console', (message) => {
-        if (message.type() === 'error') console.log(`[${person}] ${message.text()}`);
+    participant: async ({ browser, skjerm }, use) => {
+      const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
+      await use(async (person) => {
+        const context = await browser.newContext({ ignoreHTTPSErrors: true });
+        contexts.push(context);
+        const page = await context.newPage();
+        page.on('console', (message) => {
+          if (message.type() === 'error') console.log(`[${person}] ${message.text()}`);
+        });
+        page.on('pageerror', (error) => console.log(`[${person}] page error: ${error.message}`));
+        await page.goto(skjerm.pageUrl);
+        await page.waitForFunction(() => 'harness' in window);
+        return { page, token: await skjerm.token(person) };
       });
-      page.on('pageerror', (error) => console.log(`[${person}] page error: ${error.message}`));
-      await page.goto(skjerm.pageUrl);
-      await page.waitForFunction(() => 'harness' in window);
-      return { page, token: await skjerm.token(person) };
-    });
-    for (const context of contexts) await context.close();
-  },
-});
+      for (const context of contexts) await context.close();
+    },
+  });
+}
+
+/** A single-process Skjerm server (role all). */
+export const test = fixtures({});
+/** A signaling node with two media nodes and Redis (see startCluster). */
+export const clusterTest = fixtures({ cluster: true });
 
 export { expect } from '@playwright/test';
 
