@@ -23,6 +23,7 @@ const mediaPortBase = 45000 + (process.pid % 100) * 20;
 let issuer: LoopbackIssuer;
 let redis: RedisServer;
 const processes: RunningServer[] = [];
+const signalingNodes = new Map<string, RunningServer>();
 const clients: SignalingClient[] = [];
 const participants: MediaParticipant[] = [];
 let signaling: Record<'s1' | 's2', RunningServer>;
@@ -47,6 +48,7 @@ async function startSignaling(nodeId: string): Promise<RunningServer> {
     SKJERM_DATA_DIR: sharedDataDir,
   });
   processes.push(node);
+  signalingNodes.set(nodeId, node);
   return node;
 }
 
@@ -240,6 +242,50 @@ describe('scale-out: two signaling nodes share consultations through Redis', () 
     await waitUntil(
       () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
       'media both ways on the new transports',
+    );
+  }, 90_000);
+
+  it('a signaling node stopped on purpose (rolling restart) sends its clients to resume elsewhere, nobody leaves', async () => {
+    const s3 = signalingNodes.get('signaling-3');
+    if (!s3) throw new Error('no signaling-3');
+    const s4 = await startSignaling('signaling-4');
+    const testIssuer = issuer as unknown as TestIssuer;
+    const booking = await book(at(s3), testIssuer, people.clinician, {
+      patients: [{ name: people.thirdPatient.name, nationalId: people.thirdPatient.pid }],
+    });
+    const id = booking.consultation.id;
+    const gp = await connect(s3, people.clinician);
+    const gpJoined = await enterAsClinician(gp.client, id);
+    const patient = await connect(s4, people.thirdPatient);
+    await arrive(patient.client, inviteSecret(booking));
+    const patientJoined = await admit(gp.client, patient.client, people.thirdPatient.name);
+    const host = new MediaParticipant(gp.client, gpJoined);
+    const guest = new MediaParticipant(patient.client, patientJoined);
+    participants.push(host, guest);
+    await host.start();
+    await guest.start();
+    await receiveEachOther(host, guest);
+
+    const closeCodes = [gp.client, patient.client].map(
+      (client) => new Promise<number>((resolve) => client.socket.once('close', resolve)),
+    );
+    expect(await stopServerProcess(s3)).toBe(0);
+    // 1012: reconnect and resume (not 1001, after which a client would not come back).
+    expect(await Promise.all(closeCodes)).toEqual([1012, 1012]);
+    const gpBack = await connect(s4, people.clinician, gp.hello.resumeToken);
+    const patientBack = await connect(s4, people.thirdPatient, patient.hello.resumeToken);
+    expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
+    expect(patientBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
+    host.client = gpBack.client;
+    guest.client = patientBack.client;
+    await waitUntil(() => host.resets.length > 0 && guest.resets.length > 0, 'media reset');
+    await waitUntil(
+      () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
+      'media both ways on the new transports',
+    );
+    const roster = await gpBack.client.until('rosterChanged', (data) => data.roster.length === 2);
+    expect(roster.roster.map((m) => m.name).sort()).toEqual(
+      ['Dr. Kari Nordmann', people.thirdPatient.name].sort(),
     );
   }, 90_000);
 });

@@ -295,6 +295,12 @@ export class SkjermServer {
       sessions: () => new Set([...this.#sessions, ...this.#resumable.values()]),
     });
     await bus.start();
+    this.#moveOut = async () => {
+      // Gone from the cluster first, so the other nodes take over at once.
+      shared.close();
+      await bus.stop();
+      cluster.close();
+    };
     this.#leaveSignalingNodes = async () => {
       cluster.close();
       shared.close();
@@ -304,6 +310,7 @@ export class SkjermServer {
   }
 
   #leaveSignalingNodes: (() => Promise<void>) | undefined;
+  #moveOut: (() => Promise<void>) | undefined;
 
   /** Deletes the personal data of consultations that ended more than the retention ago. */
   #enforceRetention(): void {
@@ -375,8 +382,13 @@ export class SkjermServer {
     this.#draining = true;
     this.log.info('shutting down');
     clearInterval(this.#retentionTimer);
-    for (const session of new Set([...this.#sessions, ...this.#resumable.values()])) {
-      session.shutdown();
+    const sessions = new Set([...this.#sessions, ...this.#resumable.values()]);
+    if (this.#moveOut) {
+      // Cluster: the others take over what this node held; its clients resume there.
+      await this.#moveOut();
+      for (const session of sessions) session.moveOut();
+    } else {
+      for (const session of sessions) session.shutdown();
     }
     await this.http.close();
     this.consultations.closeAll();

@@ -173,10 +173,12 @@ export class SignalingCluster implements SessionCluster {
     this.#options.shared.deleteResume(session.resumeToken);
   }
 
+  /** This node stops: relayed clients reconnect (to another node) and resume there. */
   close(): void {
     clearInterval(this.#timer);
-    for (const { socket } of this.#edgeLinks.values()) socket.close(1001, 'server shutting down');
-    for (const relayed of this.#ownerLinks.values()) relayed.remoteClosed(1001);
+    for (const { socket } of this.#edgeLinks.values()) {
+      socket.close(CLOSE_SERVICE_RESTART, 'reconnect');
+    }
   }
 
   /**

@@ -120,6 +120,8 @@ export interface SessionContext {
 /** WebSocket close codes (RFC 6455 §7.4.1). */
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
+/** Reconnect and resume (RFC 6455 §7.4.1: the service is restarting). */
+const CLOSE_SERVICE_RESTART = 1012;
 
 /** Milliseconds a connection may take to say hello. */
 const HELLO_TIMEOUT_MS = 15_000;
@@ -438,6 +440,15 @@ export class SignalingSession implements ParticipantChannel {
     for (const frame of held) this.#send(frame);
   }
 
+  /**
+   * A signaling node of a cluster stops (a rolling restart): the client is asked to reconnect
+   * (1012), and resumes on another node, which takes the consultation over from what this
+   * node shared. Nothing is left: the place stays where the other nodes can find it.
+   */
+  moveOut(): void {
+    this.#finish('reconnect', { keepShared: true, closeCode: CLOSE_SERVICE_RESTART });
+  }
+
   /** Server shutdown: tell the client, leave (audited now, while storage is open), close. */
   shutdown(): void {
     this.notify('serverShutdown', {});
@@ -594,17 +605,22 @@ export class SignalingSession implements ParticipantChannel {
   }
 
   /** Ends this session's bookkeeping without touching the consultation. */
-  #finish(reason: string, options: { keepSocket?: boolean } = {}): void {
+  #finish(
+    reason: string,
+    options: { keepSocket?: boolean; keepShared?: boolean; closeCode?: number } = {},
+  ): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#context.resumable.delete(this.resumeToken);
-    if (this.#consultation) this.#context.cluster?.forget(this);
+    if (this.#consultation && !options.keepShared) this.#context.cluster?.forget(this);
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#helloTimer);
     clearInterval(this.#heartbeat);
     this.#context.metrics.sessions.dec();
     if (options.keepSocket) return;
-    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.close(CLOSE_GOING_AWAY, reason);
+    if (this.#socket.readyState === this.#socket.OPEN) {
+      this.#socket.close(options.closeCode ?? CLOSE_GOING_AWAY, reason);
+    }
   }
 }
 
