@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { SkjermServer } from '@skjerm/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterMediaRoom } from '../../apps/server/src/cluster/cluster-media-room.ts';
+import { MediaNodeClient } from '../../apps/server/src/cluster/media-node-client.ts';
 import {
   MediaNodeDirectory,
   type MediaNodeInfo,
@@ -384,6 +385,29 @@ describe('scale-out: signaling node, Redis and two media nodes as processes on 1
     }
     await hangUp({ everyone });
   }, 60_000);
+
+  it('a media node refuses a signaling node that cannot prove the cluster secret', async () => {
+    const [node] = await registry();
+    if (!node) throw new Error('no media node');
+    await expect(
+      MediaNodeClient.connect({
+        nodeId: node.nodeId,
+        rpcUrl: node.rpcUrl,
+        secret: 'not-the-cluster-secret-0123456789abcdef',
+        localNodeId: 'intruder',
+        log: signaling.log,
+      }),
+    ).rejects.toThrow();
+    // The right secret still gets in.
+    const client = await MediaNodeClient.connect({
+      nodeId: node.nodeId,
+      rpcUrl: node.rpcUrl,
+      secret: SECRET,
+      localNodeId: 'checker',
+      log: signaling.log,
+    });
+    client.close();
+  });
 
   it('Redis stopped for 5 s: running calls keep their media, and placement works again when it is back', async () => {
     const running = await call(['patient']);

@@ -279,7 +279,12 @@ export class SkjermServer {
   async #joinSignalingNodes(redis: Redis, nodeId: string, context: SessionContext) {
     const log = this.log.child({ component: 'cluster' });
     const bus = new SignalingBus({ redis, nodeId, log });
-    const shared = new SharedState({ redis, nodeId, log });
+    const shared = new SharedState({
+      redis,
+      nodeId,
+      log,
+      onLost: (consultationId) => this.consultations.abandon(consultationId),
+    });
     this.consultations.share(shared);
     const cluster = new SignalingCluster({
       bus,

@@ -31,6 +31,8 @@ interface Placement {
   room: Promise<NodeRoom>;
   /** The node, once placed (to release it when the participant leaves). */
   nodeId: string | undefined;
+  /** Released from the node's count already (exactly once, whoever gets there first). */
+  released: boolean;
 }
 
 /** A ready producer, on the node of its owner (where its SFrame guard runs). */
@@ -164,12 +166,10 @@ export class ClusterMediaRoom
     const placement = this.#placements.get(participantId);
     if (!placement) return;
     this.#placements.delete(participantId);
+    this.#release(placement);
     placement.room
       .then(
-        (room) => {
-          this.#cluster.release(room.nodeId);
-          return this.#call(room, 'removeParticipant', { participantId });
-        },
+        (room) => this.#call(room, 'removeParticipant', { participantId }),
         () => undefined,
       )
       .catch((error: unknown) => this.#log.debug({ err: error }, 'media node could not remove'));
@@ -305,19 +305,27 @@ export class ClusterMediaRoom
   #place(participantId: string): void {
     const previous = this.#placements.get(participantId);
     if (previous) return;
-    const placement = { nodeId: undefined } as Placement;
+    const placement = { nodeId: undefined, released: false } as Placement;
+    const current = () => !this.#closed && this.#placements.get(participantId) === placement;
     placement.room = (async () => {
-      const client = await this.#cluster.place([...this.#rooms.keys()], true);
-      placement.nodeId = client.nodeId;
-      const room = await this.#roomOn(client);
-      const capabilities = this.#capabilities.get(participantId);
-      if (!capabilities || this.#placements.get(participantId) !== placement) {
-        this.#cluster.release(client.nodeId);
-        throw new RequestError('not-found', 'you are no longer in this consultation');
+      try {
+        const client = await this.#cluster.place([...this.#rooms.keys()], true);
+        placement.nodeId = client.nodeId;
+        // Left, reset or closed meanwhile: this placement is nobody's any more.
+        if (!current())
+          throw new RequestError('not-found', 'you are no longer in this consultation');
+        const room = await this.#roomOn(client);
+        const capabilities = this.#capabilities.get(participantId);
+        if (!capabilities || !current()) {
+          throw new RequestError('not-found', 'you are no longer in this consultation');
+        }
+        const rtpCapabilities = capabilities as unknown as Record<string, unknown>;
+        await this.#call(room, 'addParticipant', { participantId, rtpCapabilities });
+        return room;
+      } catch (error) {
+        this.#release(placement);
+        throw error;
       }
-      const rtpCapabilities = capabilities as unknown as Record<string, unknown>;
-      await this.#call(room, 'addParticipant', { participantId, rtpCapabilities });
-      return room;
     })();
     // A failed placement is reported to the participant's next media request.
     placement.room.catch(() => undefined);
@@ -346,12 +354,25 @@ export class ClusterMediaRoom
   }
 
   /** This consultation's room on a node, opened on first use. */
+  #release(placement: Placement): void {
+    if (placement.released || !placement.nodeId) return;
+    placement.released = true;
+    this.#cluster.release(placement.nodeId);
+  }
+
   #roomOn(client: MediaNodeClient): Promise<NodeRoom> {
     const existing = this.#rooms.get(client.nodeId);
     if (existing) return existing;
     const roomId = `${this.#consultationId}.${randomUUID()}`;
     // What the consultation already sends is piped in when someone here consumes it.
-    const opening = client.request('openRoom', { roomId }).then(() => this.#adopt(client, roomId));
+    const opening = client.request('openRoom', { roomId }).then(() => {
+      if (this.#closed || this.#rooms.get(client.nodeId) !== opening) {
+        // Closed or reset while it opened: nobody will close it but us.
+        client.request('closeRoom', { roomId }).catch(() => undefined);
+        throw new RequestError('not-found', 'this consultation has no media now');
+      }
+      return this.#adopt(client, roomId);
+    });
     opening.catch(() => {
       if (this.#rooms.get(client.nodeId) === opening) this.#rooms.delete(client.nodeId);
     });
@@ -452,7 +473,7 @@ export class ClusterMediaRoom
       }
     }
     for (const placement of this.#placements.values()) {
-      if (placement.nodeId) this.#cluster.release(placement.nodeId);
+      this.#release(placement);
     }
     this.#knownRooms.clear();
     this.#rooms.clear();

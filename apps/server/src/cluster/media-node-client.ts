@@ -2,9 +2,11 @@ import type { ErrorCode } from '@skjerm/protocol';
 import type { Logger } from 'pino';
 import { RequestError } from '../lib/request-error.ts';
 import { TypedEmitter } from '../lib/typed-emitter.ts';
+import { newNonce, proofMatches, proveSecret } from './cluster-secret.ts';
 import {
   MAX_RPC_MESSAGE_BYTES,
   parseRpc,
+  RpcChallenge,
   RpcEvent,
   type RpcEventMessage,
   type RpcMethod,
@@ -71,7 +73,10 @@ export class MediaNodeClient extends TypedEmitter<MediaNodeClientEvents> {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** Connects and proves the cluster secret; rejects if the node does not accept in time. */
+  /**
+   * Connects, and the two ends prove the cluster secret to each other; rejects if the node
+   * does not, or does not in time.
+   */
   static connect(options: MediaNodeClientOptions): Promise<MediaNodeClient> {
     const socket = new WebSocket(options.rpcUrl);
     const client = new MediaNodeClient(socket, options);
@@ -80,18 +85,30 @@ export class MediaNodeClient extends TypedEmitter<MediaNodeClientEvents> {
         socket.close();
         reject(new Error(`media node ${options.nodeId} did not answer`));
       }, client.#timeoutMs);
-      socket.addEventListener('open', () => {
-        socket.send(
-          JSON.stringify({ type: 'hello', secret: options.secret, nodeId: options.localNodeId }),
-        );
-      });
+      const nonce = newNonce();
       const onFirst = (message: MessageEvent) => {
-        const ready = parseRpc(RpcReady, String(message.data));
+        const text = String(message.data);
+        const challenge = parseRpc(RpcChallenge, text);
+        if (challenge) {
+          const proof = proveSecret(
+            options.secret,
+            'signaling',
+            challenge.nonce,
+            options.localNodeId,
+          );
+          socket.send(JSON.stringify({ type: 'hello', nodeId: options.localNodeId, proof, nonce }));
+          return;
+        }
+        const ready = parseRpc(RpcReady, text);
         clearTimeout(timer);
         socket.removeEventListener('message', onFirst);
-        if (!ready || ready.nodeId !== options.nodeId) {
+        if (
+          !ready ||
+          ready.nodeId !== options.nodeId ||
+          !proofMatches(ready.proof, options.secret, 'media', nonce, ready.nodeId)
+        ) {
           socket.close();
-          reject(new Error(`media node ${options.nodeId} answered as someone else`));
+          reject(new Error(`media node ${options.nodeId} did not prove the cluster secret`));
           return;
         }
         client.#start();

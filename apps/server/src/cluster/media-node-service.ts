@@ -7,7 +7,7 @@ import { RequestError } from '../lib/request-error.ts';
 import type { ConsultationMediaEvents } from '../media/consultation-media.ts';
 import { MediaRoom, type MediaRoomOptions, type PipedProducer } from '../media/media-room.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
-import { secretsEqual } from './cluster-secret.ts';
+import { newNonce, proofMatches, proveSecret } from './cluster-secret.ts';
 import type { MediaNodeLoad } from './media-registry.ts';
 import {
   isRpcMethod,
@@ -44,6 +44,8 @@ interface HostedRoom {
 
 /** A signaling node has this long to prove the cluster secret after connecting. */
 const HELLO_TIMEOUT_MS = 5000;
+/** See attach: a signaling node pings about every 0.7 s. */
+const IDLE_TIMEOUT_MS = 6000;
 
 type Handler<M extends RpcMethod> = (params: RpcParams<M>, room: MediaRoom) => Promise<unknown>;
 
@@ -69,8 +71,18 @@ export class MediaNodeService {
   /** Serves one signaling node's connection until it closes. */
   attach(socket: WebSocket): void {
     let authenticated = false;
+    const challenge = newNonce();
+    socket.send(JSON.stringify({ type: 'challenge', nonce: challenge }));
     const helloTimer = setTimeout(() => socket.close(4001, 'no hello'), HELLO_TIMEOUT_MS);
+    // A signaling node pings several times a second: one silent this long is gone (its host
+    // may have died without closing the connection), and its rooms with it.
+    let lastHeard = Date.now();
+    const idleCheck = setInterval(() => {
+      if (Date.now() - lastHeard > IDLE_TIMEOUT_MS) socket.terminate();
+    }, IDLE_TIMEOUT_MS / 3);
+    idleCheck.unref();
     socket.on('message', (data, isBinary) => {
+      lastHeard = Date.now();
       const text = isBinary ? '' : String(data);
       if (text.length === 0 || text.length > MAX_RPC_MESSAGE_BYTES) {
         socket.close(1009, 'message refused');
@@ -78,8 +90,9 @@ export class MediaNodeService {
       }
       if (!authenticated) {
         const hello = parseRpc(RpcHello, text);
-        if (!hello || !secretsEqual(hello.secret, this.#options.secret)) {
-          this.#log.warn('media RPC connection refused: wrong cluster secret');
+        const { secret, nodeId } = this.#options;
+        if (!hello || !proofMatches(hello.proof, secret, 'signaling', challenge, hello.nodeId)) {
+          this.#log.warn('media RPC connection refused: no proof of the cluster secret');
           socket.close(4003, 'forbidden');
           return;
         }
@@ -87,7 +100,8 @@ export class MediaNodeService {
         clearTimeout(helloTimer);
         this.#connections.add(socket);
         this.#log.info({ signalingNode: hello.nodeId }, 'signaling node connected');
-        socket.send(JSON.stringify({ type: 'ready', nodeId: this.#options.nodeId }));
+        const proof = proveSecret(secret, 'media', hello.nonce, nodeId);
+        socket.send(JSON.stringify({ type: 'ready', nodeId, proof }));
         return;
       }
       const request = parseRpc(RpcRequest, text);
@@ -99,6 +113,7 @@ export class MediaNodeService {
     });
     socket.on('close', () => {
       clearTimeout(helloTimer);
+      clearInterval(idleCheck);
       this.#connections.delete(socket);
       for (const [roomId, hosted] of this.#rooms) {
         if (hosted.owner !== socket) continue;

@@ -3,8 +3,9 @@ import { Value } from '@sinclair/typebox/value';
 
 /**
  * The RPC between signaling nodes and media nodes: JSON over one WebSocket per pair, the
- * signaling node asking, the media node answering and reporting its rooms' events. The
- * first message proves the shared cluster secret. Every message is checked against these
+ * signaling node asking, the media node answering and reporting its rooms' events. Each end
+ * proves the shared cluster secret to the other (an HMAC over the other's nonce: challenge,
+ * hello, ready) before anything else; the secret itself never crosses the network. Every message is checked against these
  * schemas on arrival (both ends): a malformed one is refused, never acted on. Shapes that
  * are mediasoup's own (RTP parameters, DTLS parameters...) are checked as objects here and
  * by mediasoup itself on use.
@@ -89,10 +90,18 @@ export const rpcMethods = {
 export type RpcMethod = keyof typeof rpcMethods;
 export type RpcParams<M extends RpcMethod> = Static<(typeof rpcMethods)[M]>;
 
+const Nonce = Type.String({ minLength: 32, maxLength: 64 });
+const Proof = Type.String({ minLength: 32, maxLength: 64 });
+
+/** Media node → signaling node, first: prove the secret over this. */
+export const RpcChallenge = Type.Object({ type: Type.Literal('challenge'), nonce: Nonce });
+
+/** Signaling node → media node: its proof, and a nonce for the media node's. */
 export const RpcHello = Type.Object({
   type: Type.Literal('hello'),
-  secret: Type.String({ maxLength: 1024 }),
   nodeId: Id,
+  proof: Proof,
+  nonce: Nonce,
 });
 
 export const RpcRequest = Type.Object({
@@ -165,7 +174,7 @@ export const RpcEvent = Type.Union([
   }),
 ]);
 
-export const RpcReady = Type.Object({ type: Type.Literal('ready'), nodeId: Id });
+export const RpcReady = Type.Object({ type: Type.Literal('ready'), nodeId: Id, proof: Proof });
 
 export type RpcResponseMessage = Static<typeof RpcResponse>;
 export type RpcEventMessage = Static<typeof RpcEvent>;

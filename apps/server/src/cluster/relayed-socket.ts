@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { SessionSocket } from '../signaling/session.ts';
+import { LinkSender } from './link-sender.ts';
 import type { SignalingBus } from './signaling-bus.ts';
 
 const OPEN = 1;
@@ -7,8 +8,9 @@ const CLOSED = 3;
 
 /**
  * The owner node's stand-in for a client's WebSocket that is connected to another signaling
- * node (the edge): frames go both ways through the bus, and the edge watches the client's
- * liveness (its own ping/pong), so a ping here is answered at once.
+ * node (the edge): frames go both ways through the bus, in order (LinkSender), and the
+ * session's pings are answered by the edge, which knows whether the client is still there.
+ * While Redis is away a ping cannot be answered either way; the session is not dropped for it.
  */
 export class RelayedSocket extends EventEmitter implements SessionSocket {
   readonly OPEN = OPEN;
@@ -16,23 +18,26 @@ export class RelayedSocket extends EventEmitter implements SessionSocket {
   readonly edge: string;
   readyState = OPEN;
   readonly #bus: SignalingBus;
+  readonly #sender: LinkSender;
 
   constructor(link: string, edge: string, bus: SignalingBus) {
     super();
     this.link = link;
     this.edge = edge;
     this.#bus = bus;
+    // A frame that cannot reach the edge breaks the link: the session then waits for a resume.
+    this.#sender = new LinkSender(bus, edge, () => this.remoteClosed(1006));
   }
 
   send(data: string): void {
     if (this.readyState !== OPEN) return;
-    void this.#bus.send(this.edge, { type: 'frame', link: this.link, data });
+    this.#sender.send({ type: 'frame', link: this.link, from: this.#bus.nodeId, data });
   }
 
   close(code = 1000, reason = ''): void {
     if (this.readyState !== OPEN) return;
     this.readyState = CLOSED;
-    void this.#bus.send(this.edge, { type: 'close', link: this.link, code, reason });
+    this.#sender.send({ type: 'close', link: this.link, code, reason });
     this.emit('close', code);
   }
 
@@ -41,8 +46,19 @@ export class RelayedSocket extends EventEmitter implements SessionSocket {
     this.close(1006, '');
   }
 
+  /** Asks the edge whether the client is still there; it answers pong, or closed. */
   ping(): void {
-    queueMicrotask(() => this.emit('pong'));
+    if (this.readyState !== OPEN) return;
+    void this.#bus
+      .send(this.edge, { type: 'ping', link: this.link, from: this.#bus.nodeId })
+      .then((outcome) => {
+        // Redis away: nobody can tell; the client is not blamed for it.
+        if (outcome === 'unavailable') this.pong();
+      });
+  }
+
+  pong(): void {
+    if (this.readyState === OPEN) this.emit('pong');
   }
 
   /** A frame the client sent. */
@@ -50,7 +66,7 @@ export class RelayedSocket extends EventEmitter implements SessionSocket {
     if (this.readyState === OPEN) this.emit('message', Buffer.from(data, 'utf8'), false);
   }
 
-  /** The client's connection closed at the edge, or the edge itself is gone. */
+  /** The client's connection closed at the edge, or the link to the edge broke. */
   remoteClosed(code: number): void {
     if (this.readyState !== OPEN) return;
     this.readyState = CLOSED;

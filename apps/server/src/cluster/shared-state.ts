@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
@@ -15,32 +16,49 @@ import { ConsultationSnapshot } from '../consultations/consultation-snapshot.ts'
 const OWNER_PREFIX = 'skjerm:owner:';
 const STATE_PREFIX = 'skjerm:consultation:';
 const RESUME_PREFIX = 'skjerm:resume:';
-const PRESENCE_PREFIX = 'skjerm:signaling:';
 
-/** A holder that stops renewing loses a consultation this long after its last renewal. */
-const OWNER_LEASE_MS = 6000;
-const RENEW_INTERVAL_MS = 2000;
+/**
+ * A holder that stops renewing loses a consultation this long after its last renewal; only
+ * then may another node take it over. A holder that finds its lease taken gives the
+ * consultation up (see onLost), so two nodes never go on holding one.
+ */
+export const OWNER_LEASE_MS = 5000;
+const RENEW_INTERVAL_MS = 1000;
 /** A session can be resumed within this (an expired token's limit, see handlers.ts). */
 const RESUME_RECORD_MS = 12 * 3600_000;
 /** State of a consultation nobody renews (every node holding it died) is dropped after this. */
 const STATE_TTL_MS = 24 * 3600_000;
 
-/**
- * Claims a consultation: free, already ours, or its holder's presence is gone (the node
- * died). Returns the holder after the call.
- */
+/** Claims a consultation that is free (its lease expired) or already ours; returns its holder. */
 const CLAIM_SCRIPT = `
 local owner = redis.call('GET', KEYS[1])
-if (not owner) or owner == ARGV[1] or redis.call('EXISTS', ARGV[3] .. owner) == 0 then
+if (not owner) or owner == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return ARGV[1]
 end
 return owner`;
 
-/** Deletes the lease only if it is still ours. */
+/** Deletes the lease and the state only if the lease is still ours. */
 const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[2])
+  return redis.call('DEL', KEYS[1])
+end
 return 0`;
+
+/**
+ * Writes a value only while this node holds the consultation (KEYS[1] the lease, KEYS[2] the
+ * value): a node that lost the lease (stalled, cut off) cannot overwrite its successor's state.
+ */
+const FENCED_SET_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+/** A resume token is a secret: Redis holds only its hash. */
+function resumeKey(token: string): string {
+  return RESUME_PREFIX + createHash('sha256').update(token).digest('base64url');
+}
 
 export const ResumeRecord = Type.Object({
   nodeId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -59,11 +77,20 @@ export class SharedState {
   readonly #log: Logger;
   readonly #held = new Set<string>();
   readonly #timer: NodeJS.Timeout;
+  readonly #onLost: (consultationId: string) => void;
+  #renewing = false;
 
-  constructor(options: { redis: Redis; nodeId: string; log: Logger }) {
+  /** `onLost`: another node now holds a consultation this one held; this one must let go. */
+  constructor(options: {
+    redis: Redis;
+    nodeId: string;
+    log: Logger;
+    onLost: (consultationId: string) => void;
+  }) {
     this.nodeId = options.nodeId;
     this.#redis = options.redis;
     this.#log = options.log.child({ component: 'shared-state' });
+    this.#onLost = options.onLost;
     this.#timer = setInterval(() => void this.#renew(), RENEW_INTERVAL_MS);
     this.#timer.unref();
   }
@@ -78,7 +105,6 @@ export class SharedState {
           OWNER_PREFIX + consultationId,
           this.nodeId,
           OWNER_LEASE_MS,
-          PRESENCE_PREFIX,
         ),
       );
       if (owner === this.nodeId) this.#held.add(consultationId);
@@ -92,20 +118,28 @@ export class SharedState {
   release(consultationId: string): void {
     this.#held.delete(consultationId);
     this.#redis
-      .eval(RELEASE_SCRIPT, 1, OWNER_PREFIX + consultationId, this.nodeId)
-      .then(() => this.#redis.del(STATE_PREFIX + consultationId))
+      .eval(
+        RELEASE_SCRIPT,
+        2,
+        OWNER_PREFIX + consultationId,
+        STATE_PREFIX + consultationId,
+        this.nodeId,
+      )
       .catch(() => undefined);
   }
 
+  /** This node lets go of a consultation another node took over; the state is the other's. */
+  abandon(consultationId: string): void {
+    this.#held.delete(consultationId);
+  }
+
   saveState(consultationId: string, state: ConsultationSnapshot): void {
-    this.#redis
-      .set(STATE_PREFIX + consultationId, JSON.stringify(state), 'PX', STATE_TTL_MS)
-      .catch((error: unknown) =>
-        this.#log.warn(
-          { consultationId, reason: String(error) },
-          'cannot share consultation state',
-        ),
-      );
+    this.#fencedSet(
+      consultationId,
+      STATE_PREFIX + consultationId,
+      JSON.stringify(state),
+      STATE_TTL_MS,
+    );
   }
 
   async loadState(consultationId: string): Promise<ConsultationSnapshot | undefined> {
@@ -113,21 +147,35 @@ export class SharedState {
   }
 
   saveResume(token: string, record: ResumeRecord): void {
-    this.#redis
-      .set(RESUME_PREFIX + token, JSON.stringify(record), 'PX', RESUME_RECORD_MS)
-      .catch(() => undefined);
+    this.#fencedSet(
+      record.consultationId,
+      resumeKey(token),
+      JSON.stringify(record),
+      RESUME_RECORD_MS,
+    );
   }
 
   deleteResume(token: string): void {
-    this.#redis.del(RESUME_PREFIX + token).catch(() => undefined);
+    this.#redis.del(resumeKey(token)).catch(() => undefined);
   }
 
   async loadResume(token: string): Promise<ResumeRecord | undefined> {
-    return this.#read(RESUME_PREFIX + token, ResumeRecord);
+    return this.#read(resumeKey(token), ResumeRecord);
   }
 
   close(): void {
     clearInterval(this.#timer);
+  }
+
+  #fencedSet(consultationId: string, key: string, value: string, ttlMs: number): void {
+    this.#redis
+      .eval(FENCED_SET_SCRIPT, 2, OWNER_PREFIX + consultationId, key, this.nodeId, value, ttlMs)
+      .catch((error: unknown) =>
+        this.#log.warn(
+          { consultationId, reason: String(error) },
+          'cannot share consultation state',
+        ),
+      );
   }
 
   async #read<T extends TSchema>(key: string, schema: T): Promise<Static<T> | undefined> {
@@ -149,16 +197,24 @@ export class SharedState {
   }
 
   async #renew(): Promise<void> {
-    for (const consultationId of this.#held) {
-      const owner = await this.claim(consultationId);
-      if (owner !== undefined && owner !== this.nodeId) {
-        // Should not happen (we renew well within the lease); if it does, say so loudly.
-        this.#log.error(
-          { consultationId, owner },
-          'another signaling node took a consultation held here',
-        );
-        this.#held.delete(consultationId);
+    // A slow Redis must not stack renewals.
+    if (this.#renewing) return;
+    this.#renewing = true;
+    try {
+      for (const consultationId of [...this.#held]) {
+        const owner = await this.claim(consultationId);
+        if (owner !== undefined && owner !== this.nodeId) {
+          // This node stalled or was cut off past its lease, and another took over.
+          this.#log.warn(
+            { consultationId, owner },
+            'lost a consultation to another signaling node',
+          );
+          this.#held.delete(consultationId);
+          this.#onLost(consultationId);
+        }
       }
+    } finally {
+      this.#renewing = false;
     }
   }
 }

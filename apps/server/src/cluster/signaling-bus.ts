@@ -26,8 +26,8 @@ export const BusMessage = Type.Union([
     /** The resume token the edge already gave the client (join hand-over), if any. */
     resumeToken: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   }),
-  /** Either way: one frame of the link's connection. */
-  Type.Object({ type: Type.Literal('frame'), link: LinkId, data: Frame }),
+  /** Either way: one frame of the link's connection (`from`: the sending node). */
+  Type.Object({ type: Type.Literal('frame'), link: LinkId, from: NodeId, data: Frame }),
   /** Owner → edge: close the client's connection. */
   Type.Object({
     type: Type.Literal('close'),
@@ -35,6 +35,9 @@ export const BusMessage = Type.Union([
     code: Type.Integer({ minimum: 1000, maximum: 4999 }),
     reason: Type.String({ maxLength: 123 }),
   }),
+  /** Owner → edge: is the client still connected? (Edge → owner: pong, or closed.) */
+  Type.Object({ type: Type.Literal('ping'), link: LinkId, from: NodeId }),
+  Type.Object({ type: Type.Literal('pong'), link: LinkId }),
   /** Edge → owner: the client's connection closed. */
   Type.Object({
     type: Type.Literal('closed'),
@@ -43,6 +46,8 @@ export const BusMessage = Type.Union([
   }),
 ]);
 export type BusMessage = Static<typeof BusMessage>;
+
+export type SendOutcome = 'sent' | 'no-receiver' | 'unavailable';
 
 export type SignalingBusEvents = {
   message: [message: BusMessage];
@@ -105,13 +110,17 @@ export class SignalingBus extends TypedEmitter<SignalingBusEvents> {
     await this.#beat();
   }
 
-  /** Sends to another node; false if Redis could not take it (the caller decides). */
-  async send(nodeId: string, message: BusMessage): Promise<boolean> {
+  /**
+   * Sends to another node: 'sent'; 'no-receiver' when the node is not listening (dead, or
+   * restarted); 'unavailable' when Redis cannot be reached (try again). Pub/sub keeps
+   * nothing for later: see LinkSender for what must arrive in order.
+   */
+  async send(nodeId: string, message: BusMessage): Promise<SendOutcome> {
     try {
-      await this.#redis.publish(CHANNEL_PREFIX + nodeId, JSON.stringify(message));
-      return true;
+      const receivers = await this.#redis.publish(CHANNEL_PREFIX + nodeId, JSON.stringify(message));
+      return receivers > 0 ? 'sent' : 'no-receiver';
     } catch {
-      return false;
+      return 'unavailable';
     }
   }
 

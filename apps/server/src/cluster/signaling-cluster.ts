@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ConsultationRegistry } from '../consultations/consultation-registry.ts';
+import { absentChannel } from '../consultations/consultation-registry.ts';
 import { RequestError } from '../lib/request-error.ts';
 import {
   HandOff,
@@ -10,8 +11,10 @@ import {
   type SessionSocket,
   type SignalingSession,
 } from '../signaling/session.ts';
+import { LinkSender } from './link-sender.ts';
 import { RelayedSocket } from './relayed-socket.ts';
 import type { SharedState } from './shared-state.ts';
+import { OWNER_LEASE_MS } from './shared-state.ts';
 import type { BusMessage, SignalingBus } from './signaling-bus.ts';
 
 export interface SignalingClusterOptions {
@@ -36,7 +39,6 @@ const LIVENESS_CHECK_MS = 1000;
 const MISSES_BEFORE_GONE = 2;
 /** A client whose relay lost its node reconnects and resumes elsewhere (RFC 6455: 1012). */
 const CLOSE_SERVICE_RESTART = 1012;
-const CLOSE_TRY_AGAIN_LATER = 1013;
 /** After Redis comes back, nodes get this long to be present again before any is judged. */
 const LIVENESS_GRACE_AFTER_OUTAGE_MS = 5000;
 
@@ -56,6 +58,7 @@ export class SignalingCluster implements SessionCluster {
   readonly #misses = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
   #judgeLivenessAfter = 0;
+  #checking = false;
 
   constructor(options: SignalingClusterOptions) {
     this.#options = options;
@@ -91,9 +94,12 @@ export class SignalingCluster implements SessionCluster {
   async routeResume(token: string): Promise<RestoredPlace | undefined> {
     const { shared, bus, registry } = this.#options;
     const record = await shared.loadResume(token);
-    if (!record || record.nodeId === this.nodeId) return undefined;
-    if ((await bus.isAlive(record.nodeId)) !== false) throw new HandOff(record.nodeId, false);
-    const owner = await shared.claim(record.consultationId);
+    if (!record) return undefined;
+    // A record of this node's own but no session here: this node restarted under its id.
+    if (record.nodeId !== this.nodeId && (await bus.isAlive(record.nodeId)) !== false) {
+      throw new HandOff(record.nodeId, false);
+    }
+    const owner = await this.#claimOnceFree(record.consultationId);
     if (owner === undefined) return undefined;
     if (owner !== this.nodeId) throw new HandOff(owner, false);
     const consultation =
@@ -101,6 +107,7 @@ export class SignalingCluster implements SessionCluster {
     if (!consultation) return undefined;
     return {
       consultation,
+      placeholder: absentChannel,
       participantId: record.participantId,
       waitingId: record.waitingId,
       issuer: record.issuer,
@@ -109,10 +116,35 @@ export class SignalingCluster implements SessionCluster {
     };
   }
 
+  /** A resume token whose place was taken over here: it cannot be used again. */
+  consumed(token: string): void {
+    this.#options.shared.deleteResume(token);
+  }
+
+  /**
+   * Claims a consultation, waiting (up to a lease) while its holder is gone but its lease has
+   * not yet run out: a dead node's consultation is taken over only after its lease expires,
+   * so a node that was merely slow never finds a successor working beside it.
+   */
+  async #claimOnceFree(consultationId: string): Promise<string | undefined> {
+    const { shared, bus } = this.#options;
+    const deadline = Date.now() + OWNER_LEASE_MS + 1000;
+    for (;;) {
+      const owner = await shared.claim(consultationId);
+      if (owner === undefined || owner === this.nodeId) return owner;
+      if ((await bus.isAlive(owner)) !== false || Date.now() > deadline) return owner;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   handOff(session: SignalingSession, socket: SessionSocket, owner: string, frames: string[]) {
     const link = randomUUID();
     this.#edgeLinks.set(link, { socket, owner });
     const { bus } = this.#options;
+    // Nothing is kept for later: a link that cannot deliver breaks, and the client resumes.
+    const sender = new LinkSender(bus, owner, () => {
+      if (socket.readyState === socket.OPEN) socket.close(CLOSE_SERVICE_RESTART, 'reconnect');
+    });
     let alive = true;
     const heartbeat = setInterval(() => {
       if (!alive) {
@@ -131,7 +163,7 @@ export class SignalingCluster implements SessionCluster {
         socket.close(1003, 'send text frames');
         return;
       }
-      void bus.send(owner, { type: 'frame', link, data: data.toString('utf8') });
+      sender.send({ type: 'frame', link, from: this.nodeId, data: data.toString('utf8') });
     });
     socket.on('close', (code: number) => {
       clearInterval(heartbeat);
@@ -140,17 +172,13 @@ export class SignalingCluster implements SessionCluster {
     });
     socket.on('error', () => undefined);
     const resumeToken = frames.length > 1 ? session.resumeToken : undefined;
-    void bus
-      .send(owner, {
-        type: 'adopt',
-        link,
-        edge: this.nodeId,
-        frames,
-        ...(resumeToken ? { resumeToken } : {}),
-      })
-      .then((sent) => {
-        if (!sent) socket.close(CLOSE_TRY_AGAIN_LATER, 'try again');
-      });
+    sender.send({
+      type: 'adopt',
+      link,
+      edge: this.nodeId,
+      frames,
+      ...(resumeToken ? { resumeToken } : {}),
+    });
     this.#log.debug({ link, owner }, 'connection handed over to the consultation holder');
   }
 
@@ -219,9 +247,32 @@ export class SignalingCluster implements SessionCluster {
           return;
         }
         const edge = this.#edgeLinks.get(message.link);
-        if (edge && edge.socket.readyState === edge.socket.OPEN) edge.socket.send(message.data);
+        if (edge) {
+          if (edge.socket.readyState === edge.socket.OPEN) edge.socket.send(message.data);
+          return;
+        }
+        // A link this node does not know (it restarted, or the session ended): the client
+        // reconnects and resumes.
+        void this.#options.bus.send(message.from, {
+          type: 'close',
+          link: message.link,
+          code: CLOSE_SERVICE_RESTART,
+          reason: 'reconnect',
+        });
         return;
       }
+      case 'ping': {
+        const { bus } = this.#options;
+        if (this.#edgeLinks.has(message.link)) {
+          void bus.send(message.from, { type: 'pong', link: message.link });
+        } else {
+          void bus.send(message.from, { type: 'closed', link: message.link, code: 1006 });
+        }
+        return;
+      }
+      case 'pong':
+        this.#ownerLinks.get(message.link)?.pong();
+        return;
       case 'close': {
         const edge = this.#edgeLinks.get(message.link);
         if (!edge) return;
@@ -242,6 +293,17 @@ export class SignalingCluster implements SessionCluster {
    * connection.
    */
   async #checkLiveness(): Promise<void> {
+    // A slow Redis must not stack checks (each would count the same miss).
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      await this.#judgeLiveness();
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  async #judgeLiveness(): Promise<void> {
     if (Date.now() < this.#judgeLivenessAfter) {
       this.#misses.clear();
       return;

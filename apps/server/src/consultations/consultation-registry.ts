@@ -14,11 +14,16 @@ export interface SharedConsultations {
   release(consultationId: string): void;
 }
 
+/** The placeholder channel of a taken-over consultation's members (see restore). */
+export function isAbsent(channel: ParticipantChannel): boolean {
+  return channel === absentChannel;
+}
+
 /**
  * Stands in for the connections of a consultation taken over from a node that died, until
  * each client resumes here: what it is told meanwhile is summed up by the resume.
  */
-const absent: ParticipantChannel = {
+export const absentChannel: ParticipantChannel = {
   notify: () => undefined,
   admitted: () => undefined,
   detached: () => undefined,
@@ -92,7 +97,13 @@ export class ConsultationRegistry implements MediaCensus {
   async restore(id: string): Promise<Consultation | undefined> {
     const live = this.#live.get(id);
     if (live) return live;
-    if (!this.#shared) return undefined;
+    const shared = this.#shared;
+    if (!shared) return undefined;
+    // Nothing to take over: no state, an ended booking, or nobody left in it.
+    const snapshot = await shared.loadState(id);
+    const booking = this.store.get(id);
+    if (!snapshot || !booking || booking.status === 'ended' || snapshot.ended) return undefined;
+    if (snapshot.members.length === 0 && snapshot.waiting.length === 0) return undefined;
     let opening = this.#opening.get(id);
     if (!opening) {
       opening = this.#create(id).finally(() => this.#opening.delete(id));
@@ -105,15 +116,25 @@ export class ConsultationRegistry implements MediaCensus {
   async #create(id: string): Promise<Consultation> {
     const booking = this.store.get(id);
     if (!booking) throw new RequestError('not-found', 'no such consultation');
-    const snapshot = await this.#shared?.loadState(id);
+    const saved = await this.#shared?.loadState(id);
+    // An ended or empty consultation's state is nothing to take over: start afresh.
+    const snapshot =
+      saved && !saved.ended && saved.members.length + saved.waiting.length > 0 ? saved : undefined;
     const media = await this.#openMedia(id);
     const clinicians = this.store.clinicians(id);
     const consultation = snapshot
-      ? Consultation.restore(booking, clinicians, this.store.invitees(id), media, snapshot, absent)
+      ? Consultation.restore(
+          booking,
+          clinicians,
+          this.store.invitees(id),
+          media,
+          snapshot,
+          absentChannel,
+        )
       : new Consultation(booking, clinicians, media);
     if (snapshot) {
       this.#log.info({ consultationId: id }, 'consultation taken over from another signaling node');
-      setTimeout(() => consultation.dropAbsent(absent), TAKEOVER_GRACE_MS).unref();
+      setTimeout(() => consultation.dropAbsent(absentChannel), TAKEOVER_GRACE_MS).unref();
     }
     const shared = this.#shared;
     if (shared) consultation.on('changed', () => shared.saveState(id, consultation.snapshot()));
@@ -137,6 +158,15 @@ export class ConsultationRegistry implements MediaCensus {
     if (booking.status === 'booked') this.store.setStatus(id, 'live', new Date());
     this.#live.set(id, consultation);
     return consultation;
+  }
+
+  /** Another signaling node took this consultation over: let go without touching its state. */
+  abandon(id: string): void {
+    const consultation = this.#live.get(id);
+    if (!consultation) return;
+    this.#live.delete(id);
+    this.#log.warn({ consultationId: id }, 'consultation now held by another signaling node');
+    consultation.abandon();
   }
 
   #close(consultation: Consultation): void {

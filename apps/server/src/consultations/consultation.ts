@@ -22,6 +22,11 @@ export interface ParticipantChannel {
   admitted(consultation: Consultation, participantId: string): void;
   /** The participant is no longer in the consultation (denied, removed, ended). */
   detached(): void;
+  /**
+   * Another signaling node took the consultation over (cluster mode): the client reconnects
+   * and resumes there; nothing is left.
+   */
+  moveOut?(): void;
 }
 
 /** A person entering: verified by the IdP, with this session's E2EE keys. */
@@ -251,9 +256,18 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
   }
 
   /** A resumed connection takes over a member's channel; false if they are gone. */
-  rebind(participantId: string, channel: ParticipantChannel): JoinedResult | undefined {
+  /**
+   * A resumed connection takes over a member's channel; false if they are gone. `from`: only
+   * if the member is still reachable through that channel (a taken-over consultation's
+   * placeholder: a place one client resumed is not another's to take).
+   */
+  rebind(
+    participantId: string,
+    channel: ParticipantChannel,
+    from?: ParticipantChannel,
+  ): JoinedResult | undefined {
     const member = this.#members.get(participantId);
-    if (!member) return undefined;
+    if (!member || (from && member.channel !== from)) return undefined;
     member.channel = channel;
     // What happened while the connection was down is summed up in the current state.
     channel.notify('rosterChanged', { roster: this.roster() });
@@ -261,9 +275,13 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     return this.#joinedResult(member);
   }
 
-  rebindWaiting(waitingId: string, channel: ParticipantChannel): boolean {
+  rebindWaiting(
+    waitingId: string,
+    channel: ParticipantChannel,
+    from?: ParticipantChannel,
+  ): boolean {
     const waiting = this.#waiting.get(waitingId);
-    if (!waiting) return false;
+    if (!waiting || (from && waiting.arrival.channel !== from)) return false;
     waiting.arrival = { ...waiting.arrival, channel };
     return true;
   }
@@ -525,6 +543,19 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     for (const member of [...this.#members.values()]) {
       if (member.channel === absent) this.leave(member.participantId);
     }
+    this.#emptyCheck();
+  }
+
+  /**
+   * Another signaling node holds this consultation now (this one stalled past its lease):
+   * everyone's client reconnects and resumes there. Nothing here changes the shared state.
+   */
+  abandon(): void {
+    for (const { arrival } of this.#waiting.values()) arrival.channel.moveOut?.();
+    for (const member of this.#members.values()) member.channel.moveOut?.();
+    this.#waiting.clear();
+    this.#members.clear();
+    this.media.close();
   }
 }
 

@@ -173,6 +173,8 @@ export const handlers: HandlerTable = {
           'token-expired',
         );
       }
+      // The place taken over is this session's now: the old token must not take it again.
+      if (restored && resumed && resume !== undefined) context.cluster?.consumed(resume);
       audit.record({
         type: 'authenticated',
         outcome: 'success',

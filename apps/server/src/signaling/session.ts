@@ -46,6 +46,8 @@ type SocketListener = (...args: any[]) => void;
 /** A session's place in a consultation taken over from a node that died. */
 export interface RestoredPlace {
   consultation: Consultation;
+  /** The channel standing in for the place until its client resumes (and only then). */
+  placeholder: ParticipantChannel;
   participantId?: string | undefined;
   waitingId?: string | undefined;
   issuer: string;
@@ -61,6 +63,8 @@ export interface SessionCluster {
    * another node; the place, when its node died and the consultation was taken over here.
    */
   routeResume(token: string): Promise<RestoredPlace | undefined>;
+  /** The resume token's place was taken over by a new session: it cannot be used again. */
+  consumed(token: string): void;
   /** The session's connection now belongs to the node holding its consultation. */
   handOff(session: SignalingSession, socket: SessionSocket, owner: string, frames: string[]): void;
   /** A session's place changed (admitted, waiting, left): remembered for resumes elsewhere. */
@@ -181,8 +185,7 @@ export class SignalingSession implements ParticipantChannel {
   #holding: 'dropped' | 'until-answer' | undefined;
   /** More was missed than MAX_HELD_NOTIFICATIONS: this session cannot be resumed. */
   #heldOverflow = false;
-  /** The frame being handled, and the hello this session began with (for a hand-over). */
-  #currentFrame: string | undefined;
+  /** The hello this session began with, as it arrived (a hand-over passes it on). */
   #helloFrame: string | undefined;
   #quietAnswer: boolean;
   readonly #listeners: [event: 'message' | 'close' | 'error' | 'pong', SocketListener][];
@@ -268,7 +271,6 @@ export class SignalingSession implements ParticipantChannel {
     if (this.closed) throw new RequestError('out-of-order', 'the connection closed');
     this.#identity = identity;
     this.#authenticatedAt = new Date();
-    this.#helloFrame = this.#currentFrame;
     this.#state = 'ready';
     clearTimeout(this.#helloTimer);
   }
@@ -338,13 +340,15 @@ export class SignalingSession implements ParticipantChannel {
     const { consultation, participantId, waitingId } = place;
     this.#held = [];
     this.#holding = 'until-answer';
-    const joined = participantId ? consultation.rebind(participantId, this) : undefined;
+    const joined = participantId
+      ? consultation.rebind(participantId, this, place.placeholder)
+      : undefined;
     if (participantId && joined) {
       this.admitted(consultation, participantId);
       this.notify('mediaReset', { reason: 'signaling-node-lost' });
       return { state: 'joined', consultationId: consultation.id, joined };
     }
-    if (waitingId && consultation.rebindWaiting(waitingId, this)) {
+    if (waitingId && consultation.rebindWaiting(waitingId, this, place.placeholder)) {
       this.waiting(consultation, waitingId);
       return { state: 'waiting', consultationId: consultation.id };
     }
@@ -468,27 +472,24 @@ export class SignalingSession implements ParticipantChannel {
       this.#fail(null, { code: 'rate-limited', message: 'too many messages; slow down' });
       return;
     }
-    this.#currentFrame = isBinary ? undefined : data.toString('utf8');
+    const frame = isBinary ? undefined : data.toString('utf8');
     const parsed = isBinary
       ? ({
           ok: false,
           id: null,
           error: { code: 'bad-request', message: 'send text frames' },
         } as const)
-      : parseRequestFrame(this.#currentFrame ?? '');
+      : parseRequestFrame(frame ?? '');
     if (!parsed.ok) {
       this.#fail(parsed.id, parsed.error);
       return;
     }
     // One request at a time: each sees the state the previous one left.
-    const frame = this.#currentFrame;
-    this.#queue = this.#queue.then(() => {
-      this.#currentFrame = frame;
-      return this.#handle(parsed.request);
-    });
+    this.#queue = this.#queue.then(() => this.#handle(parsed.request, frame));
   }
 
-  async #handle(request: ParsedRequest): Promise<void> {
+  /** `frame`: the request as it arrived (a hand-over passes it on unchanged). */
+  async #handle(request: ParsedRequest, frame: string | undefined): Promise<void> {
     if (this.#state === 'closed') return;
     const entry = handlers[request.method];
     if (!(entry.states as readonly SessionState[]).includes(this.#state)) {
@@ -506,10 +507,13 @@ export class SignalingSession implements ParticipantChannel {
       ) => Promise<unknown>;
       const result = await handle(this, request.params, this.#context);
       this.#answer({ id: request.id, ok: true, result });
-      if (request.method === 'hello') this.#releaseHeld();
+      if (request.method === 'hello') {
+        this.#helloFrame = frame;
+        this.#releaseHeld();
+      }
     } catch (error) {
       if (error instanceof HandOff) {
-        this.#handOff(error);
+        this.#handOff(error, frame);
         return;
       }
       const body = this.#errorBody(request.method, error);
@@ -557,9 +561,8 @@ export class SignalingSession implements ParticipantChannel {
    * Another node holds the consultation: this node lets go of the connection (without
    * leaving anything: this session never got a place) and relays it to that node from now.
    */
-  #handOff(handOff: HandOff): void {
+  #handOff(handOff: HandOff, frame: string | undefined): void {
     const cluster = this.#context.cluster;
-    const frame = this.#currentFrame;
     if (!cluster || frame === undefined || this.#state === 'closed') return;
     const frames = handOff.withHello && this.#helloFrame ? [this.#helloFrame, frame] : [frame];
     for (const [event, listener] of this.#listeners) this.#socket.off(event, listener);
