@@ -415,9 +415,13 @@ describe('scale-out: signaling node, Redis and two media nodes as processes on 1
     const [host, patient] = running.everyone as [MediaParticipant, MediaParticipant];
     await redis.stop();
     const atStop = patient.packetsFrom(host);
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    // 5 s at 50 frames per second: media went on the whole time.
-    expect(patient.packetsFrom(host) - atStop).toBeGreaterThan(150);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const atFour = patient.packetsFrom(host);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Sent at 50 frames per second (a busy machine sends fewer): media went on the whole
+    // time, still arriving in the outage's last second.
+    expect(atFour - atStop).toBeGreaterThan(40);
+    expect(patient.packetsFrom(host) - atFour).toBeGreaterThan(5);
     await redis.restart();
     await waitUntil(async () => (await liveMediaNodes()).length === 2, 'registry refilled', 5000);
     const next = await call(['secondPatient']);
