@@ -36,6 +36,7 @@ import {
 import type { SignalingClient } from '../support/signaling-client.ts';
 import { startTestServer } from '../support/test-server.ts';
 import { people, TestIssuer, testKeySource } from '../support/test-tokens.ts';
+import { settle, waitUntil } from '../support/waiting.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -116,14 +117,6 @@ async function runCli(args: string[]): Promise<{ code: number | null; out: strin
   return { code, out };
 }
 
-async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 function clusterRoom(consultationId: string): ClusterMediaRoom {
   const media = signaling.consultations.get(consultationId)?.media;
   if (!(media instanceof ClusterMediaRoom)) throw new Error('not a cluster consultation');
@@ -163,15 +156,6 @@ async function everyoneReceivesEveryone(everyone: MediaParticipant[], atLeast = 
         .poll(() => receiver.packetsFrom(sender), { timeout: 8000, interval: 100 })
         .toBeGreaterThan(atLeast);
     }
-  }
-}
-
-/** Runs a clean-up step, reporting rather than throwing its failure. */
-async function settle(step: () => Promise<void> | void): Promise<void> {
-  try {
-    await step();
-  } catch (error) {
-    console.error('clean-up step failed:', error);
   }
 }
 

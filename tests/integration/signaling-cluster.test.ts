@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RequestResult } from '@skjerm/protocol';
 import type { SkjermServer } from '@skjerm/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAuditCli } from '../../apps/server/src/audit/cli.ts';
 import { LoopbackIssuer } from '../../bench/load/loopback-issuer.ts';
 import { admit, arrive, book, enterAsClinician, inviteSecret } from '../support/consultations.ts';
 import { MediaParticipant } from '../support/media-participant.ts';
@@ -15,6 +16,7 @@ import {
 } from '../support/server-process.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
 import { people, type TestIssuer, type TestPerson } from '../support/test-tokens.ts';
+import { settle, waitUntil } from '../support/waiting.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
 
 const SECRET = 'cluster-test-secret-0123456789abcdef';
@@ -65,6 +67,26 @@ async function startMedia(nodeId: string, index: number): Promise<RunningServer>
   return node;
 }
 
+const quiet = { out: () => undefined, err: () => undefined, env: {}, cwd: process.cwd() };
+
+/** A consultation's audit entries, from the database the signaling nodes share. */
+function auditOf(consultationId: string): { type: string }[] {
+  let out = '';
+  const code = runAuditCli(
+    ['export', '--consultation', consultationId, '--db', join(sharedDataDir, 'skjerm.db')],
+    {
+      out: (text) => {
+        out += text;
+      },
+      err: () => undefined,
+      env: {},
+      cwd: process.cwd(),
+    },
+  );
+  if (code !== 0) throw new Error(`audit export failed (${code})`);
+  return JSON.parse(out) as { type: string }[];
+}
+
 /** What the test helpers need of a server: its URL. */
 const at = (node: RunningServer) => ({ url: node.url }) as unknown as SkjermServer;
 
@@ -80,14 +102,6 @@ async function connect(node: RunningServer, person: TestPerson, resume?: string)
   return { client, hello };
 }
 
-async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function receiveEachOther(a: MediaParticipant, b: MediaParticipant, after = 0) {
   await waitUntil(
     () => a.packetsFrom(b) > after + 15 && b.packetsFrom(a) > after + 15,
@@ -95,13 +109,55 @@ async function receiveEachOther(a: MediaParticipant, b: MediaParticipant, after 
   );
 }
 
-/** Runs a clean-up step, reporting rather than throwing its failure. */
-async function settle(step: () => Promise<void> | void): Promise<void> {
-  try {
-    await step();
-  } catch (error) {
-    console.error('clean-up step failed:', error);
-  }
+/**
+ * A GP on `holder` and a patient on `relay` in one consultation (booked on `holder`, so it
+ * holds it; the patient's node relays her), both sending and receiving media.
+ */
+async function callAcross(holder: RunningServer, relay: RunningServer, patientPerson: TestPerson) {
+  const booking = await book(at(holder), issuer as unknown as TestIssuer, people.clinician, {
+    patients: [{ name: patientPerson.name, nationalId: (patientPerson as { pid: string }).pid }],
+  });
+  const id = booking.consultation.id;
+  const gp = await connect(holder, people.clinician);
+  const gpJoined = await enterAsClinician(gp.client, id);
+  const patient = await connect(relay, patientPerson);
+  await arrive(patient.client, inviteSecret(booking));
+  const patientJoined = await admit(gp.client, patient.client, patientPerson.name);
+  const host = new MediaParticipant(gp.client, gpJoined);
+  const guest = new MediaParticipant(patient.client, patientJoined);
+  participants.push(host, guest);
+  await host.start();
+  await guest.start();
+  await receiveEachOther(host, guest);
+  return { id, gp, patient, gpJoined, patientJoined, host, guest };
+}
+
+type Call = Awaited<ReturnType<typeof callAcross>>;
+
+/**
+ * Both clients of a call whose holder went away reconnect to `node` with their resume tokens
+ * (what the SDK does on a dropped connection or 1012), get their places back and their media
+ * starts over on new transports.
+ */
+async function resumeBothOn(node: RunningServer, call: Call, patientPerson: TestPerson) {
+  const { gp, patient, host, guest, id } = call;
+  await waitUntil(() => gp.client.socket.readyState === gp.client.socket.CLOSED, 'GP cut off');
+  await waitUntil(
+    () => patient.client.socket.readyState === patient.client.socket.CLOSED,
+    'patient cut off',
+  );
+  const gpBack = await connect(node, people.clinician, gp.hello.resumeToken);
+  const patientBack = await connect(node, patientPerson, patient.hello.resumeToken);
+  expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
+  expect(patientBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
+  host.client = gpBack.client;
+  guest.client = patientBack.client;
+  await waitUntil(() => host.resets.length > 0 && guest.resets.length > 0, 'media reset');
+  await waitUntil(
+    () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
+    'media both ways on the new transports',
+  );
+  return { gpBack, patientBack };
 }
 
 describe('scale-out: two signaling nodes share consultations through Redis', () => {
@@ -138,45 +194,21 @@ describe('scale-out: two signaling nodes share consultations through Redis', () 
 
   it('a patient on one node and the clinician on the other are in one call; when the holding node dies, both resume on the other', async () => {
     const { s1, s2 } = signaling;
-    const testIssuer = issuer as unknown as TestIssuer;
-    const booking = await book(at(s1), testIssuer, people.clinician);
-    const id = booking.consultation.id;
-
-    const gp = await connect(s1, people.clinician);
-    const gpJoined = await enterAsClinician(gp.client, id);
-    // The patient's node relays her to the node holding the consultation.
-    const patient = await connect(s2, people.patient);
-    await arrive(patient.client, inviteSecret(booking));
-    const patientJoined = await admit(gp.client, patient.client, people.patient.name);
+    const call = await callAcross(s1, s2, people.patient);
+    const { host, guest, gp, gpJoined, patientJoined } = call;
     expect(patientJoined.roster.map((m) => m.name)).toEqual(['Dr. Kari Nordmann', 'Ola Pasient']);
-    const host = new MediaParticipant(gp.client, gpJoined);
-    const guest = new MediaParticipant(patient.client, patientJoined);
-    participants.push(host, guest);
-    await host.start();
-    await guest.start();
-    await receiveEachOther(host, guest);
+    // The patient's join was handed over before her invite was checked: it is audited once,
+    // by the holder, in the audit log the signaling nodes share (and its chain is whole).
+    const entries = auditOf(call.id);
+    expect(entries.filter((e) => e.type === 'invite-opened')).toHaveLength(1);
+    expect(entries.filter((e) => e.type === 'waiting')).toHaveLength(1);
+    expect(runAuditCli(['verify', '--db', join(sharedDataDir, 'skjerm.db')], quiet)).toBe(0);
 
-    // The node holding the consultation dies.
+    // The node holding the consultation dies; the patient's node tells her client to
+    // reconnect (1012), the GP's connection simply drops.
     const killedAt = Date.now();
     s1.child.kill('SIGKILL');
-    await waitUntil(() => gp.client.socket.readyState === gp.client.socket.CLOSED, 'GP cut off');
-    // The patient's node notices and tells her client to reconnect (1012).
-    await waitUntil(
-      () => patient.client.socket.readyState === patient.client.socket.CLOSED,
-      'patient cut off',
-    );
-    const gpBack = await connect(s2, people.clinician, gp.hello.resumeToken);
-    const patientBack = await connect(s2, people.patient, patient.hello.resumeToken);
-    expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
-    expect(patientBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
-    host.client = gpBack.client;
-    guest.client = patientBack.client;
-    // Media starts over on the media nodes' new rooms; keys and places are as they were.
-    await waitUntil(() => host.resets.length > 0 && guest.resets.length > 0, 'media reset');
-    await waitUntil(
-      () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
-      'media both ways on the new transports',
-    );
+    const { gpBack } = await resumeBothOn(s2, call, people.patient);
     const backWithin = Date.now() - killedAt;
     console.info(`signaling node killed: both clients resumed with media in ${backWithin} ms`);
     expect(backWithin).toBeLessThan(15_000);
@@ -198,22 +230,8 @@ describe('scale-out: two signaling nodes share consultations through Redis', () 
   it('Redis stopped for 5 s: the call keeps its media, relayed signaling comes back, and a later failure is still taken over', async () => {
     const { s2 } = signaling;
     const s3 = await startSignaling('signaling-3');
-    const testIssuer = issuer as unknown as TestIssuer;
-    const booking = await book(at(s2), testIssuer, people.clinician, {
-      patients: [{ name: people.secondPatient.name, nationalId: people.secondPatient.pid }],
-    });
-    const id = booking.consultation.id;
-    const gp = await connect(s2, people.clinician);
-    const gpJoined = await enterAsClinician(gp.client, id);
-    const patient = await connect(s3, people.secondPatient);
-    await arrive(patient.client, inviteSecret(booking));
-    const patientJoined = await admit(gp.client, patient.client, people.secondPatient.name);
-    const host = new MediaParticipant(gp.client, gpJoined);
-    const guest = new MediaParticipant(patient.client, patientJoined);
-    participants.push(host, guest);
-    await host.start();
-    await guest.start();
-    await receiveEachOther(host, guest);
+    const call = await callAcross(s2, s3, people.secondPatient);
+    const { gp, patient, host, guest, patientJoined } = call;
 
     await redis.stop();
     const atStop = guest.packetsFrom(host);
@@ -235,62 +253,21 @@ describe('scale-out: two signaling nodes share consultations through Redis', () 
 
     // What the holder shared was written again: its death is still recovered.
     s2.child.kill('SIGKILL');
-    await waitUntil(() => gp.client.socket.readyState === gp.client.socket.CLOSED, 'GP cut off');
-    await waitUntil(
-      () => patient.client.socket.readyState === patient.client.socket.CLOSED,
-      'patient cut off',
-    );
-    const gpBack = await connect(s3, people.clinician, gp.hello.resumeToken);
-    const patientBack = await connect(s3, people.secondPatient, patient.hello.resumeToken);
-    expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
-    expect(patientBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
-    host.client = gpBack.client;
-    guest.client = patientBack.client;
-    await waitUntil(() => host.resets.length > 0 && guest.resets.length > 0, 'media reset');
-    await waitUntil(
-      () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
-      'media both ways on the new transports',
-    );
+    await resumeBothOn(s3, call, people.secondPatient);
   }, 90_000);
 
   it('a signaling node stopped on purpose (rolling restart) sends its clients to resume elsewhere, nobody leaves', async () => {
     const s3 = signalingNodes.get('signaling-3');
     if (!s3) throw new Error('no signaling-3');
     const s4 = await startSignaling('signaling-4');
-    const testIssuer = issuer as unknown as TestIssuer;
-    const booking = await book(at(s3), testIssuer, people.clinician, {
-      patients: [{ name: people.thirdPatient.name, nationalId: people.thirdPatient.pid }],
-    });
-    const id = booking.consultation.id;
-    const gp = await connect(s3, people.clinician);
-    const gpJoined = await enterAsClinician(gp.client, id);
-    const patient = await connect(s4, people.thirdPatient);
-    await arrive(patient.client, inviteSecret(booking));
-    const patientJoined = await admit(gp.client, patient.client, people.thirdPatient.name);
-    const host = new MediaParticipant(gp.client, gpJoined);
-    const guest = new MediaParticipant(patient.client, patientJoined);
-    participants.push(host, guest);
-    await host.start();
-    await guest.start();
-    await receiveEachOther(host, guest);
-
-    const closeCodes = [gp.client, patient.client].map(
+    const call = await callAcross(s3, s4, people.thirdPatient);
+    const closeCodes = [call.gp.client, call.patient.client].map(
       (client) => new Promise<number>((resolve) => client.socket.once('close', resolve)),
     );
     expect(await stopServerProcess(s3)).toBe(0);
     // 1012: reconnect and resume (not 1001, after which a client would not come back).
     expect(await Promise.all(closeCodes)).toEqual([1012, 1012]);
-    const gpBack = await connect(s4, people.clinician, gp.hello.resumeToken);
-    const patientBack = await connect(s4, people.thirdPatient, patient.hello.resumeToken);
-    expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
-    expect(patientBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: id });
-    host.client = gpBack.client;
-    guest.client = patientBack.client;
-    await waitUntil(() => host.resets.length > 0 && guest.resets.length > 0, 'media reset');
-    await waitUntil(
-      () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
-      'media both ways on the new transports',
-    );
+    const { gpBack } = await resumeBothOn(s4, call, people.thirdPatient);
     const roster = await gpBack.client.until('rosterChanged', (data) => data.roster.length === 2);
     expect(roster.roster.map((m) => m.name).sort()).toEqual(
       ['Dr. Kari Nordmann', people.thirdPatient.name].sort(),

@@ -175,15 +175,18 @@ export const handlers: HandlerTable = {
       }
       // The place taken over is this session's now: the old token must not take it again.
       if (restored && resumed && resume !== undefined) context.cluster?.consumed(resume);
-      audit.record({
-        type: 'authenticated',
-        outcome: 'success',
-        actor: { actor: pseudonym(identity.issuer, identity.subject), role: identity.role },
-        detail: {
-          ...(identity.assurance ? { assurance: identity.assurance } : {}),
-          ...(expiredToken ? { expiredTokenResumed: true } : {}),
-        },
-      });
+      // A hello replayed by the node that handed this connection over was audited there.
+      if (!session.replayingHello) {
+        audit.record({
+          type: 'authenticated',
+          outcome: 'success',
+          actor: { actor: pseudonym(identity.issuer, identity.subject), role: identity.role },
+          detail: {
+            ...(identity.assurance ? { assurance: identity.assurance } : {}),
+            ...(expiredToken ? { expiredTokenResumed: true } : {}),
+          },
+        });
+      }
       if (resumed) {
         audit.record({
           type: 'session-resumed',
@@ -242,6 +245,9 @@ export const handlers: HandlerTable = {
         channel: session,
       };
       if (params.invite !== undefined && params.consultationId === undefined) {
+        // Routed first: the node holding the consultation checks (and audits) the invite.
+        const invited = registry.store.findInvite(params.invite);
+        if (invited) await context.cluster?.routeJoin(invited.consultation.id);
         const { booking, invitee } = checkInvite(session, params.invite, context);
         if (booking.mode === 'group' && invitee.role === 'patient' && !params.confirmGroup) {
           throw new RequestError(
@@ -249,7 +255,6 @@ export const handlers: HandlerTable = {
             'this is a group session: confirm that you join with the other patients',
           );
         }
-        await context.cluster?.routeJoin(booking.id);
         const consultation = await registry.open(booking.id);
         // The connection may have closed while the room opened: then nobody arrives.
         if (session.closed) throw new RequestError('out-of-order', 'the connection closed');

@@ -244,6 +244,11 @@ export class SignalingSession implements ParticipantChannel {
     return this.#participantId;
   }
 
+  /** The hello being handled was answered already, by the node that handed this over. */
+  get replayingHello(): boolean {
+    return this.#quietAnswer;
+  }
+
   get identity(): VerifiedIdentity | undefined {
     return this.#identity;
   }
