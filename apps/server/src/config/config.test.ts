@@ -50,4 +50,37 @@ describe('loadConfig', () => {
     });
     expect(config.tls).toEqual({ certFile: '/etc/ssl/skjerm.crt', keyFile: '/etc/ssl/skjerm.key' });
   });
+
+  it('names the choices of a setting that has a few', () => {
+    expect(() => loadConfig({ SKJERM_ROLE: 'bogus' })).toThrowError(
+      'SKJERM_ROLE is "bogus": expected one of all, signaling, media',
+    );
+  });
+
+  it('needs the cluster secret for the signaling and media roles, and a sane node id', () => {
+    expect(loadConfig({}).cluster).toBeUndefined();
+    expect(() => loadConfig({ SKJERM_ROLE: 'media' })).toThrowError(/SKJERM_CLUSTER_SECRET/);
+    const secret = 'a-cluster-secret-of-enough-length-0123';
+    const config = loadConfig({
+      SKJERM_ROLE: 'media',
+      SKJERM_CLUSTER_SECRET: secret,
+      SKJERM_NODE_ID: 'media-7',
+    });
+    expect(config.role).toBe('media');
+    expect(config.cluster).toMatchObject({ nodeId: 'media-7', port: 8444, capacity: undefined });
+    expect(() =>
+      loadConfig({
+        SKJERM_ROLE: 'signaling',
+        SKJERM_CLUSTER_SECRET: secret,
+        SKJERM_NODE_ID: 'a:b',
+      }),
+    ).toThrowError(/SKJERM_NODE_ID/);
+    expect(() =>
+      loadConfig({
+        SKJERM_ROLE: 'signaling',
+        SKJERM_CLUSTER_SECRET: secret,
+        SKJERM_REDIS_URL: 'http://user:pw@host',
+      }),
+    ).toThrowError(/^(?!.*pw).*SKJERM_REDIS_URL/);
+  });
 });

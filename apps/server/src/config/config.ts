@@ -228,9 +228,14 @@ function readSchema<T extends ReturnType<typeof Type.Object>>(schema: T, env: No
     const value = (withDefaults as Record<string, unknown>)[name];
     if (!Value.Check(property, value)) {
       const error = Value.Errors(property, value).First();
+      // A choice says what may be chosen (TypeBox would say only "Expected union value").
+      const choices = (property.anyOf as { const?: unknown }[] | undefined)
+        ?.map((option) => option.const)
+        .filter((choice) => typeof choice === 'string');
+      const expected = choices?.length ? `expected one of ${choices.join(', ')}` : undefined;
       throw new ConfigError(
         name,
-        `is ${JSON.stringify(env[name])}: ${error?.message ?? 'invalid'}`,
+        `is ${JSON.stringify(env[name])}: ${expected ?? error?.message ?? 'invalid'}`,
       );
     }
   }
