@@ -94,6 +94,15 @@ async function hangUp(...calls: { everyone: MediaParticipant[] }[]) {
   );
 }
 
+/** A media node's /metrics, from its address in the registry. */
+async function mediaMetrics(nodeId: string): Promise<string> {
+  const node = (await registry()).find((candidate) => candidate.nodeId === nodeId);
+  if (!node) throw new Error(`${nodeId} is not registered`);
+  const response = await fetch(node.rpcUrl.replace(/^ws:/, 'http:').replace(/\/rpc$/, '/metrics'));
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
 /** Media node ids in the registry now. */
 async function liveMediaNodes(): Promise<string[]> {
   return (await registry()).map((node) => node.nodeId).sort();
@@ -205,6 +214,11 @@ describe('scale-out: signaling node, Redis and two media nodes as processes on 1
     expect(host).toBe(first);
     expect(second).not.toBe(host);
     await everyoneReceivesEveryone(everyone);
+    // Each media node's /metrics (cluster address, plain HTTP) counts what its rooms carry:
+    // the node with the third participant consumes the other two (through the pipe).
+    const metrics = await mediaMetrics(second ?? '');
+    expect(metrics).toMatch(/^skjerm_media_workers 1$/m);
+    expect(Number(/^skjerm_consumers (\d+)$/m.exec(metrics)?.[1])).toBe(2);
     for (const receiver of everyone) {
       for (const sender of everyone) {
         if (sender === receiver) continue;

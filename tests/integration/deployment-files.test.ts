@@ -145,10 +145,14 @@ describe('Prometheus configuration', () => {
     expect(config.scrape_configs.map((job: { job_name: string }) => job.job_name)).toEqual([
       'skjerm',
       'skjerm-signaling',
+      'skjerm-media',
       'skjerm-kubernetes',
+      'skjerm-kubernetes-media',
     ]);
     for (const job of config.scrape_configs) {
-      expect(job).toMatchObject({ scheme: 'https', metrics_path: '/metrics' });
+      // Media nodes serve /metrics on the private cluster port, without TLS; the rest HTTPS.
+      const scheme = job.job_name.endsWith('media') ? 'http' : 'https';
+      expect(job).toMatchObject({ scheme, metrics_path: '/metrics' });
     }
     for (const file of config.rule_files) {
       expect(existsSync(new URL(`prometheus/${file}`, deployDir))).toBe(true);

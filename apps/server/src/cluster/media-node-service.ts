@@ -7,6 +7,7 @@ import { RequestError } from '../lib/request-error.ts';
 import type { ConsultationMediaEvents } from '../media/consultation-media.ts';
 import { MediaRoom, type MediaRoomOptions, type PipedProducer } from '../media/media-room.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
+import type { MediaCensus } from '../metrics/metrics.ts';
 import { newNonce, proofMatches, proveSecret } from './cluster-secret.ts';
 import type { MediaNodeLoad } from './media-registry.ts';
 import {
@@ -56,7 +57,7 @@ type Handler<M extends RpcMethod> = (params: RpcParams<M>, room: MediaRoom) => P
  * it: a signaling node that goes away takes its rooms with it (its clients rejoin through
  * another signaling node and get new ones), so nothing is left running unowned.
  */
-export class MediaNodeService {
+export class MediaNodeService implements MediaCensus {
   readonly #options: MediaNodeServiceOptions;
   readonly #log: Logger;
   readonly #rooms = new Map<string, HostedRoom>();
@@ -120,6 +121,30 @@ export class MediaNodeService {
         this.#rooms.delete(roomId);
         hosted.room.close();
       }
+    });
+  }
+
+  rooms(): number {
+    return this.#rooms.size;
+  }
+
+  /** Transports, producers (piped-in ones included) and consumers over the node's rooms. */
+  counts(): { transports: number; producers: number; consumers: number } {
+    const total = { transports: 0, producers: 0, consumers: 0 };
+    for (const { room } of this.#rooms.values()) {
+      const counts = room.counts();
+      total.transports += counts.transports;
+      total.producers += counts.producers;
+      total.consumers += counts.consumers;
+    }
+    return total;
+  }
+
+  async bitrates(): Promise<{ recv: number; send: number }> {
+    const all = await Promise.all([...this.#rooms.values()].map(({ room }) => room.bitrates()));
+    return all.reduce((a, b) => ({ recv: a.recv + b.recv, send: a.send + b.send }), {
+      recv: 0,
+      send: 0,
     });
   }
 

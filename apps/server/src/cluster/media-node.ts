@@ -3,8 +3,10 @@ import fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.ts';
+import { metricsRoutes } from '../http/metrics-routes.ts';
 import { defaultSFrameGuardOptions } from '../media/sframe-guard.ts';
 import { WorkerPool } from '../media/worker-pool.ts';
+import { ServerMetrics } from '../metrics/metrics.ts';
 import { httpLogger } from '../server.ts';
 import { MediaNodeService } from './media-node-service.ts';
 import { MediaNodeAnnouncer } from './media-registry.ts';
@@ -15,8 +17,9 @@ import { closeRedis, connectRedis } from './redis-client.ts';
 const PARTICIPANTS_PER_WORKER = 50;
 
 /**
- * A media node (SKJERM_ROLE=media): mediasoup workers, the media RPC on the cluster
- * address for signaling nodes, and its entry in the Redis registry, refreshed every second
+ * A media node (SKJERM_ROLE=media): mediasoup workers, the media RPC, `/healthz` and
+ * `/metrics` (plain HTTP, private network) on the cluster address, and its entry in the Redis
+ * registry, refreshed every second
  * with its load. It serves no clients' HTTPS: browsers reach it only with media (ICE,
  * DTLS-SRTP) on its media ports. Redis being away does not stop it: calls keep their media
  * and the registry entry comes back with Redis.
@@ -73,6 +76,11 @@ export class MediaNode {
     try {
       await http.register(websocket, { options: { maxPayload: MAX_RPC_MESSAGE_BYTES } });
       http.get('/rpc', { websocket: true }, (socket) => service.attach(socket));
+      // The same metrics as any Skjerm process: its workers and what its rooms carry.
+      await http.register(metricsRoutes, {
+        metrics: new ServerMetrics(workers, service),
+        token: config.metricsToken,
+      });
       http.get('/healthz', async (_request, reply) => {
         const probed = await workers.probe().catch(() => []);
         return reply.code(probed.length > 0 ? 200 : 503).send({ workers: probed.length });
