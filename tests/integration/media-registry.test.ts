@@ -10,8 +10,8 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@skjerm/server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MediaNodeAnnouncer } from '../../apps/server/src/cluster/media-node-announcer.ts';
 import {
-  MediaNodeAnnouncer,
   MediaNodeDirectory,
   type MediaNodeLoad,
   mediaNodeKey,

@@ -8,8 +8,8 @@ import { defaultSFrameGuardOptions } from '../media/sframe-guard.ts';
 import { WorkerPool } from '../media/worker-pool.ts';
 import { ServerMetrics } from '../metrics/metrics.ts';
 import { httpLogger } from '../server.ts';
+import { MediaNodeAnnouncer } from './media-node-announcer.ts';
 import { MediaNodeService } from './media-node-service.ts';
-import { MediaNodeAnnouncer } from './media-registry.ts';
 import { MAX_RPC_MESSAGE_BYTES } from './media-rpc.ts';
 import { closeRedis, connectRedis } from './redis-client.ts';
 
