@@ -273,4 +273,42 @@ describe('scale-out: two signaling nodes share consultations through Redis', () 
       ['Dr. Kari Nordmann', people.thirdPatient.name].sort(),
     );
   }, 90_000);
+
+  it('a holder that stalls past its lease (SIGSTOP) loses the call to another node, and lets go when it wakes', async () => {
+    const s4 = signalingNodes.get('signaling-4');
+    if (!s4) throw new Error('no signaling-4');
+    const s5 = await startSignaling('signaling-5');
+    const call = await callAcross(s4, s5, people.patient);
+    const { gp, patient, host, guest } = call;
+
+    s4.child.kill('SIGSTOP');
+    try {
+      // The patient's node finds the holder gone and sends her to resume; the call is taken
+      // over once the frozen holder's lease has run out.
+      await waitUntil(
+        () => patient.client.socket.readyState === patient.client.socket.CLOSED,
+        'patient sent to reconnect',
+      );
+      const patientBack = await connect(s5, people.patient, patient.hello.resumeToken);
+      expect(patientBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: call.id });
+      guest.client = patientBack.client;
+    } finally {
+      s4.child.kill('SIGCONT');
+    }
+    // Awake, the old holder sees its lease taken and sends the GP over (1012): no two nodes
+    // go on holding the call, and the GP's resume goes to the new holder, not back and forth.
+    const gpClosed = await new Promise<number>((resolve) => {
+      if (gp.client.socket.readyState === gp.client.socket.CLOSED) resolve(1012);
+      else gp.client.socket.once('close', resolve);
+    });
+    expect(gpClosed).toBe(1012);
+    const gpBack = await connect(s4, people.clinician, gp.hello.resumeToken);
+    expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: call.id });
+    host.client = gpBack.client;
+    await waitUntil(() => host.resets.length > 0 && guest.resets.length > 0, 'media reset');
+    await waitUntil(
+      () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
+      'media both ways on the new transports',
+    );
+  }, 90_000);
 });

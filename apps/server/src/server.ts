@@ -284,6 +284,7 @@ export class SkjermServer {
       nodeId,
       log,
       onLost: (consultationId) => this.consultations.abandon(consultationId),
+      isLive: (consultationId) => this.consultations.isLiveOrOpening(consultationId),
     });
     this.consultations.share(shared);
     const cluster = new SignalingCluster({
@@ -300,9 +301,11 @@ export class SkjermServer {
       sessions: () => new Set([...this.#sessions, ...this.#resumable.values()]),
     });
     await bus.start();
+    await cluster.start();
     this.#moveOut = async () => {
-      // Gone from the cluster first, so the other nodes take over at once.
+      // Gone from the cluster first, leases given back, so the others take over at once.
       shared.close();
+      await shared.giveUpLeases();
       await bus.stop();
       cluster.close();
     };

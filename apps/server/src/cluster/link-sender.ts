@@ -5,6 +5,11 @@ const MAX_WAIT_MS = 10_000;
 const RETRY_MS = 250;
 /** More than this waiting is not a short outage: the link breaks. */
 const MAX_QUEUED = 1000;
+/**
+ * Nobody listening is believed after this long: a node whose Redis connection just came back
+ * may not have subscribed again yet.
+ */
+const NO_RECEIVER_GRACE_MS = 2000;
 
 /**
  * One direction of a relayed connection: its messages reach the other node in order, or the
@@ -45,7 +50,10 @@ export class LinkSender {
         const outcome = await this.#bus.send(this.#to, next.message);
         if (outcome === 'sent') {
           this.#queue.shift();
-        } else if (outcome === 'no-receiver' || Date.now() - next.at > MAX_WAIT_MS) {
+        } else if (
+          Date.now() - next.at >
+          (outcome === 'no-receiver' ? NO_RECEIVER_GRACE_MS : MAX_WAIT_MS)
+        ) {
           this.#break();
         } else {
           await new Promise((resolve) => setTimeout(resolve, RETRY_MS));

@@ -90,12 +90,11 @@ export class MediaNodeClient extends TypedEmitter<MediaNodeClientEvents> {
         const text = String(message.data);
         const challenge = parseRpc(RpcChallenge, text);
         if (challenge) {
-          const proof = proveSecret(
-            options.secret,
-            'signaling',
-            challenge.nonce,
-            options.localNodeId,
-          );
+          const proof = proveSecret(options.secret, challenge.nonce, {
+            role: 'signaling',
+            nodeId: options.localNodeId,
+            to: options.nodeId,
+          });
           socket.send(JSON.stringify({ type: 'hello', nodeId: options.localNodeId, proof, nonce }));
           return;
         }
@@ -105,7 +104,11 @@ export class MediaNodeClient extends TypedEmitter<MediaNodeClientEvents> {
         if (
           !ready ||
           ready.nodeId !== options.nodeId ||
-          !proofMatches(ready.proof, options.secret, 'media', nonce, ready.nodeId)
+          !proofMatches(ready.proof, options.secret, nonce, {
+            role: 'media',
+            nodeId: ready.nodeId,
+            to: options.localNodeId,
+          })
         ) {
           socket.close();
           reject(new Error(`media node ${options.nodeId} did not prove the cluster secret`));

@@ -92,7 +92,8 @@ export class MediaNodeService implements MediaCensus {
       if (!authenticated) {
         const hello = parseRpc(RpcHello, text);
         const { secret, nodeId } = this.#options;
-        if (!hello || !proofMatches(hello.proof, secret, 'signaling', challenge, hello.nodeId)) {
+        const claimed = hello && { role: 'signaling' as const, nodeId: hello.nodeId, to: nodeId };
+        if (!hello || !claimed || !proofMatches(hello.proof, secret, challenge, claimed)) {
           this.#log.warn('media RPC connection refused: no proof of the cluster secret');
           socket.close(4003, 'forbidden');
           return;
@@ -101,7 +102,7 @@ export class MediaNodeService implements MediaCensus {
         clearTimeout(helloTimer);
         this.#connections.add(socket);
         this.#log.info({ signalingNode: hello.nodeId }, 'signaling node connected');
-        const proof = proveSecret(secret, 'media', hello.nonce, nodeId);
+        const proof = proveSecret(secret, hello.nonce, { role: 'media', nodeId, to: hello.nodeId });
         socket.send(JSON.stringify({ type: 'ready', nodeId, proof }));
         return;
       }

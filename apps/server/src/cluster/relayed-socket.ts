@@ -38,7 +38,7 @@ export class RelayedSocket extends EventEmitter implements SessionSocket {
     if (this.readyState !== OPEN) return;
     this.readyState = CLOSED;
     this.#sender.send({ type: 'close', link: this.link, code, reason });
-    this.emit('close', code);
+    this.#emit('close', code);
   }
 
   /** Closes without a closing handshake (the edge terminates the client's socket). */
@@ -58,18 +58,34 @@ export class RelayedSocket extends EventEmitter implements SessionSocket {
   }
 
   pong(): void {
-    if (this.readyState === OPEN) this.emit('pong');
+    if (this.readyState === OPEN) this.#emit('pong');
   }
 
   /** A frame the client sent. */
   deliver(data: string): void {
-    if (this.readyState === OPEN) this.emit('message', Buffer.from(data, 'utf8'), false);
+    if (this.readyState === OPEN) this.#emit('message', Buffer.from(data, 'utf8'), false);
   }
 
   /** The client's connection closed at the edge, or the link to the edge broke. */
   remoteClosed(code: number): void {
     if (this.readyState !== OPEN) return;
     this.readyState = CLOSED;
-    this.emit('close', code);
+    this.#emit('close', code);
+  }
+
+  /** Called from bus and timer callbacks: a failing listener must not take the process down. */
+  #emit(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (error) {
+      this.#onListenerError(error);
+    }
+  }
+
+  #onListenerError: (error: unknown) => void = () => undefined;
+
+  /** Where listener failures are reported (the cluster's log). */
+  reportErrorsTo(report: (error: unknown) => void): void {
+    this.#onListenerError = report;
   }
 }

@@ -23,6 +23,8 @@ export const BusMessage = Type.Union([
     link: LinkId,
     edge: NodeId,
     frames: Type.Array(Frame, { minItems: 1, maxItems: 2 }),
+    /** How many hand-overs the connection has had; a second one is refused (no loops). */
+    hops: Type.Integer({ minimum: 1, maximum: 8 }),
     /** The resume token the edge already gave the client (join hand-over), if any. */
     resumeToken: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   }),
@@ -86,6 +88,9 @@ export class SignalingBus extends TypedEmitter<SignalingBusEvents> {
   }
 
   async start(): Promise<void> {
+    this.on('listenererror', (event, error) =>
+      this.#log.error({ err: error, event }, 'signaling bus listener failed'),
+    );
     let wasReady = this.#redis.status === 'ready';
     this.#redis.on('ready', () => {
       if (wasReady) {

@@ -67,9 +67,16 @@ export class SignalingCluster implements SessionCluster {
     options.bus.on('reconnected', () => {
       // Other nodes' presence may take a heartbeat to reappear in a Redis that came back empty.
       this.#judgeLivenessAfter = Date.now() + LIVENESS_GRACE_AFTER_OUTAGE_MS;
-      void this.#shareAgain();
+      void options.shared
+        .markEpoch()
+        .then(() => this.#shareAgain())
+        .catch((error: unknown) => this.#log.error({ err: error }, 'cannot share again'));
     });
-    this.#timer = setInterval(() => void this.#checkLiveness(), LIVENESS_CHECK_MS);
+    this.#timer = setInterval(() => {
+      this.#checkLiveness().catch((error: unknown) =>
+        this.#log.error({ err: error }, 'liveness check failed'),
+      );
+    }, LIVENESS_CHECK_MS);
     this.#timer.unref();
   }
 
@@ -79,8 +86,8 @@ export class SignalingCluster implements SessionCluster {
 
   /** Before entering a consultation: here, or hand the connection to its holder. */
   async routeJoin(consultationId: string): Promise<void> {
-    const owner = await this.#options.shared.claim(consultationId);
-    if (owner === undefined) {
+    const owner = await this.#holderOf(consultationId);
+    if (owner === undefined || owner === '') {
       if (this.#options.registry.get(consultationId)) return;
       throw new RequestError('unavailable', 'the service is restarting a part; try again shortly');
     }
@@ -92,15 +99,13 @@ export class SignalingCluster implements SessionCluster {
    * connection there), or lived on a node that died (take its consultation over here).
    */
   async routeResume(token: string): Promise<RestoredPlace | undefined> {
-    const { shared, bus, registry } = this.#options;
+    const { shared, registry } = this.#options;
     const record = await shared.loadResume(token);
     if (!record) return undefined;
-    // A record of this node's own but no session here: this node restarted under its id.
-    if (record.nodeId !== this.nodeId && (await bus.isAlive(record.nodeId)) !== false) {
-      throw new HandOff(record.nodeId, false);
-    }
-    const owner = await this.#claimOnceFree(record.consultationId);
-    if (owner === undefined) return undefined;
+    // Decided by who holds the consultation now (the record's node may have lost it, died,
+    // or be this node restarted): the holder has the session, or takes the place over.
+    const owner = await this.#holderOf(record.consultationId);
+    if (owner === undefined || owner === '') return undefined;
     if (owner !== this.nodeId) throw new HandOff(owner, false);
     const consultation =
       registry.get(record.consultationId) ?? (await registry.restore(record.consultationId));
@@ -122,17 +127,20 @@ export class SignalingCluster implements SessionCluster {
   }
 
   /**
-   * Claims a consultation, waiting (up to a lease) while its holder is gone but its lease has
-   * not yet run out: a dead node's consultation is taken over only after its lease expires,
-   * so a node that was merely slow never finds a successor working beside it.
+   * The node holding a consultation, claiming it when free. Waits (up to a lease and a bit)
+   * while its holder is gone but its lease has not run out, or while a Redis that came back
+   * empty gives former holders their time: a consultation is taken over only when nobody
+   * can still be holding it. '' if it could not be settled in time; undefined if Redis
+   * cannot say.
    */
-  async #claimOnceFree(consultationId: string): Promise<string | undefined> {
+  async #holderOf(consultationId: string): Promise<string | undefined> {
     const { shared, bus } = this.#options;
-    const deadline = Date.now() + OWNER_LEASE_MS + 1000;
+    const deadline = Date.now() + OWNER_LEASE_MS + 2000;
     for (;;) {
       const owner = await shared.claim(consultationId);
       if (owner === undefined || owner === this.nodeId) return owner;
-      if ((await bus.isAlive(owner)) !== false || Date.now() > deadline) return owner;
+      if (owner !== '' && (await bus.isAlive(owner)) !== false) return owner;
+      if (Date.now() > deadline) return owner;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -153,6 +161,8 @@ export class SignalingCluster implements SessionCluster {
       }
       alive = false;
       socket.ping();
+      // And the holder: a link it no longer knows is answered with close (reconnect).
+      void bus.send(owner, { type: 'ping', link, from: this.nodeId });
     }, 3000);
     heartbeat.unref();
     socket.on('pong', () => {
@@ -168,7 +178,8 @@ export class SignalingCluster implements SessionCluster {
     socket.on('close', (code: number) => {
       clearInterval(heartbeat);
       this.#edgeLinks.delete(link);
-      void bus.send(owner, { type: 'closed', link, code: code || 1006 });
+      // After the frames before it, like the close it reports.
+      sender.send({ type: 'closed', link, code: code || 1006 });
     });
     socket.on('error', () => undefined);
     const resumeToken = frames.length > 1 ? session.resumeToken : undefined;
@@ -177,6 +188,7 @@ export class SignalingCluster implements SessionCluster {
       link,
       edge: this.nodeId,
       frames,
+      hops: session.hops + 1,
       ...(resumeToken ? { resumeToken } : {}),
     });
     this.#log.debug({ link, owner }, 'connection handed over to the consultation holder');
@@ -199,6 +211,11 @@ export class SignalingCluster implements SessionCluster {
 
   forget(session: SignalingSession): void {
     this.#options.shared.deleteResume(session.resumeToken);
+  }
+
+  /** The node is up with this Redis (see SharedState.markEpoch). */
+  async start(): Promise<void> {
+    await this.#options.shared.markEpoch();
   }
 
   /** This node stops: relayed clients reconnect (to another node) and resume there. */
@@ -231,11 +248,15 @@ export class SignalingCluster implements SessionCluster {
       case 'adopt': {
         if (this.#ownerLinks.has(message.link)) return;
         const relayed = new RelayedSocket(message.link, message.edge, this.#options.bus);
+        relayed.reportErrorsTo((error) =>
+          this.#log.error({ err: error, link: message.link }, 'relayed session listener failed'),
+        );
         this.#ownerLinks.set(message.link, relayed);
         relayed.on('close', () => this.#ownerLinks.delete(message.link));
         this.#options.createSession(relayed, {
           ...(message.resumeToken ? { resumeToken: message.resumeToken } : {}),
           quietFirstAnswer: message.frames.length > 1,
+          hops: message.hops,
         });
         for (const frame of message.frames) relayed.deliver(frame);
         return;
@@ -262,11 +283,19 @@ export class SignalingCluster implements SessionCluster {
         return;
       }
       case 'ping': {
+        // From the holder (is the client still there?) or from the edge (is the session?).
         const { bus } = this.#options;
-        if (this.#edgeLinks.has(message.link)) {
-          void bus.send(message.from, { type: 'pong', link: message.link });
+        const { link, from } = message;
+        if (this.#edgeLinks.has(link) || this.#ownerLinks.has(link)) {
+          void bus.send(from, { type: 'pong', link });
         } else {
-          void bus.send(message.from, { type: 'closed', link: message.link, code: 1006 });
+          void bus.send(from, { type: 'closed', link, code: 1006 });
+          void bus.send(from, {
+            type: 'close',
+            link,
+            code: CLOSE_SERVICE_RESTART,
+            reason: 'reconnect',
+          });
         }
         return;
       }

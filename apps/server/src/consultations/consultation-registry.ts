@@ -63,6 +63,11 @@ export class ConsultationRegistry implements MediaCensus {
     this.#shared = shared;
   }
 
+  /** Whether a consultation is live here or being opened (cluster: its lease is needed). */
+  isLiveOrOpening(id: string): boolean {
+    return this.#live.has(id) || this.#opening.has(id);
+  }
+
   /** The consultations live on this node. */
   live(): IterableIterator<Consultation> {
     return this.#live.values();
@@ -137,7 +142,12 @@ export class ConsultationRegistry implements MediaCensus {
       setTimeout(() => consultation.dropAbsent(absentChannel), TAKEOVER_GRACE_MS).unref();
     }
     const shared = this.#shared;
-    if (shared) consultation.on('changed', () => shared.saveState(id, consultation.snapshot()));
+    if (shared) {
+      consultation.on('changed', () => {
+        // Only while live here: an abandoned or closed one's late events are not the state.
+        if (this.#live.get(id) === consultation) shared.saveState(id, consultation.snapshot());
+      });
+    }
     media.on('producerrejected', (_producerId, participantId, verdict) =>
       this.onProducerRejected?.(consultation, participantId, verdict.reason),
     );

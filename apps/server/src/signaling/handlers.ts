@@ -128,11 +128,16 @@ export const handlers: HandlerTable = {
           `this server speaks protocol version ${PROTOCOL_VERSION}, not ${protocolVersion}`,
         );
       }
-      const local = resume === undefined ? undefined : context.resumable.get(resume);
+      // A hello replayed by the node that handed this connection over was judged there: its
+      // resume (if any) was not found, so it resumes nothing here either.
+      const resumeToken = session.replayingHello ? undefined : resume;
+      const local = resumeToken === undefined ? undefined : context.resumable.get(resumeToken);
       // Not known here: on another signaling node (the connection is handed there), or on
       // one that died (its consultation is taken over here).
       const restored =
-        !local && resume !== undefined ? await context.cluster?.routeResume(resume) : undefined;
+        !local && resumeToken !== undefined
+          ? await context.cluster?.routeResume(resumeToken)
+          : undefined;
       const candidate = local ?? (restored ? restoredCandidate(restored) : undefined);
       let identity: Awaited<ReturnType<typeof authenticator.verify>>;
       let expiredToken = false;
@@ -158,7 +163,7 @@ export const handlers: HandlerTable = {
       }
       session.authenticate(identity);
       // Looked up again: the session may have been taken over while the token was checked.
-      const previous = resume === undefined ? undefined : context.resumable.get(resume);
+      const previous = resumeToken === undefined ? undefined : context.resumable.get(resumeToken);
       const resumed = previous
         ? session.resume(previous)
         : restored
@@ -174,7 +179,7 @@ export const handlers: HandlerTable = {
         );
       }
       // The place taken over is this session's now: the old token must not take it again.
-      if (restored && resumed && resume !== undefined) context.cluster?.consumed(resume);
+      if (restored && resumed && resumeToken !== undefined) context.cluster?.consumed(resumeToken);
       // A hello replayed by the node that handed this connection over was audited there.
       if (!session.replayingHello) {
         audit.record({

@@ -93,7 +93,12 @@ export interface SessionOptions {
   resumeToken?: string;
   /** The first request was answered by the node that handed the session over: stay silent. */
   quietFirstAnswer?: boolean;
+  /** Hand-overs this connection had before reaching this node. */
+  hops?: number;
 }
+
+/** A connection is handed over once; a second hand-over (a holder changed meanwhile) is refused. */
+const MAX_HOPS = 1;
 /**
  * greeting → (hello) ready → (join) joined, or waiting → (admitted) joined; leaving, being
  * denied, removed or the end of the consultation go back to ready; closed at the end.
@@ -159,6 +164,8 @@ export class SignalingSession implements ParticipantChannel {
   readonly id = randomUUID();
   /** Lets a reconnecting client take this session over (see hello's `resume`). */
   readonly resumeToken: string;
+  /** Hand-overs this connection had before reaching this node. */
+  readonly hops: number;
   readonly #socket: SessionSocket;
   readonly #context: SessionContext;
   readonly #log: Logger;
@@ -193,6 +200,7 @@ export class SignalingSession implements ParticipantChannel {
   constructor(socket: SessionSocket, context: SessionContext, options: SessionOptions = {}) {
     this.resumeToken = options.resumeToken ?? randomBytes(32).toString('base64url');
     this.#quietAnswer = options.quietFirstAnswer === true;
+    this.hops = options.hops ?? 0;
     this.#socket = socket;
     this.#context = context;
     this.#log = context.log.child({ sessionId: this.id });
@@ -517,16 +525,28 @@ export class SignalingSession implements ParticipantChannel {
         this.#releaseHeld();
       }
     } catch (error) {
-      if (error instanceof HandOff) {
+      if (error instanceof HandOff && this.hops < MAX_HOPS) {
         this.#handOff(error, frame);
+        return;
+      }
+      if (error instanceof HandOff) {
+        // The holder changed while this connection was being handed over: start afresh.
+        this.#answer(
+          errorResponse(request.id, {
+            code: 'unavailable',
+            message: 'the call moved; reconnect and resume',
+          }),
+        );
+        this.#finish('reconnect', { keepShared: true, closeCode: CLOSE_SERVICE_RESTART });
         return;
       }
       const body = this.#errorBody(request.method, error);
       this.#context.metrics.signalingErrors.inc({ code: body.code });
       this.#answer(errorResponse(request.id, body));
       // A refused token ends the connection: trying tokens costs a new connection each.
+      // Ended at once, so that no request sent in the same burst runs on the refused token.
       if (request.method === 'hello' && body.code === 'unauthenticated') {
-        this.#socket.close(CLOSE_POLICY, 'authentication failed');
+        this.#finish('authentication failed', { closeCode: CLOSE_POLICY });
       }
     }
   }
