@@ -13,10 +13,10 @@ import type {
   ReadyProducer,
   TransportInfo,
 } from '../media/consultation-media.ts';
-import type { PipedProducer } from '../media/media-room.ts';
 import type { MediaCluster } from './media-cluster.ts';
 import type { MediaNodeClient, RoomCounts } from './media-node-client.ts';
 import type { RpcEventMessage, RpcMethod, RpcParams } from './media-rpc.ts';
+import { ProducerPipes } from './producer-pipes.ts';
 
 /** This consultation's room on one media node. */
 interface NodeRoom {
@@ -39,8 +39,6 @@ interface Placement {
 interface Origin extends ReadyProducer {
   nodeId: string;
 }
-
-type PipedRpc = Omit<RpcParams<'pipeIn'>, 'roomId' | 'pipeId'>;
 
 /**
  * One consultation's media across media nodes (cluster mode). Each participant's
@@ -65,10 +63,7 @@ export class ClusterMediaRoom
   readonly #capabilities = new Map<string, mediasoupTypes.RtpCapabilities>();
   readonly #placements = new Map<string, Placement>();
   readonly #origins = new Map<string, Origin>();
-  /** `${producerId}>${nodeId}`: the producer is (being) piped into that node's room. */
-  readonly #piped = new Map<string, Promise<void>>();
-  /** `${nodeIdA}|${nodeIdB}` (sorted): the pipe between two of the consultation's rooms. */
-  readonly #pipes = new Map<string, Promise<Map<string, string>>>();
+  readonly #pipes: ProducerPipes<NodeRoom>;
   #closed = false;
   #resetting = false;
 
@@ -83,6 +78,11 @@ export class ClusterMediaRoom
     this.#consultationId = consultationId;
     this.#log = log;
     this.#rtpCapabilities = rtpCapabilities;
+    this.#pipes = new ProducerPipes<NodeRoom>({
+      call: (room, method, params) => this.#call(room, method, params),
+      roomOn: (nodeId) => this.#rooms.get(nodeId),
+      log,
+    });
   }
 
   /** Opens the consultation's first room on the least-loaded node. */
@@ -259,7 +259,7 @@ export class ClusterMediaRoom
     });
     const { changed } = result as { changed: boolean };
     const origin = this.#origins.get(producerId);
-    if (changed && origin) await this.#pausePiped(origin, paused);
+    if (changed && origin) await this.#pauseCopies(origin, paused);
     return changed;
   }
 
@@ -269,7 +269,7 @@ export class ClusterMediaRoom
     const own = [...this.#origins.values()].filter(
       (origin) => origin.participantId === participantId && origin.kind === kind,
     );
-    await Promise.all(own.map((origin) => this.#pausePiped(origin, true)));
+    await Promise.all(own.map((origin) => this.#pauseCopies(origin, true)));
   }
 
   async closeProducer(participantId: string, producerId: string): Promise<void> {
@@ -284,7 +284,9 @@ export class ClusterMediaRoom
   ): Promise<ConsumerInfo> {
     const room = await this.#roomOf(participantId);
     const origin = this.#origins.get(producerId);
-    if (origin && origin.nodeId !== room.nodeId) await this.#pipeInto(origin, room);
+    if (origin && origin.nodeId !== room.nodeId) {
+      await this.#pipes.pipeInto(producerId, origin.nodeId, room);
+    }
     const params = { participantId, transportId, producerId };
     return (await this.#call(room, 'consume', params)) as ConsumerInfo;
   }
@@ -418,7 +420,9 @@ export class ClusterMediaRoom
         this.#origins.set(producerId, origin);
         // Pipe it now to the consultation's other nodes, so consumers there need not wait.
         for (const other of this.#settledRooms()) {
-          if (other !== room) this.#pipeInto(origin, other).catch(() => undefined);
+          if (other !== room) {
+            this.#pipes.pipeInto(producerId, room.nodeId, other).catch(() => undefined);
+          }
         }
         this.safeEmit('producerready', producerId, participantId, kind);
         return;
@@ -426,12 +430,7 @@ export class ClusterMediaRoom
       case 'producerclosed': {
         const [producerId, participantId, reason] = event.args;
         this.#origins.delete(producerId);
-        for (const other of this.#settledRooms()) {
-          const key = `${producerId}>${other.nodeId}`;
-          if (!this.#piped.has(key)) continue;
-          this.#piped.delete(key);
-          this.#call(other, 'closePiped', { producerId }).catch(() => undefined);
-        }
+        this.#pipes.closeCopies(producerId, this.#settledRooms());
         this.safeEmit('producerclosed', producerId, participantId, reason);
         return;
       }
@@ -479,92 +478,12 @@ export class ClusterMediaRoom
     this.#rooms.clear();
     this.#placements.clear();
     this.#origins.clear();
-    this.#piped.clear();
     this.#pipes.clear();
   }
 
-  // ---- pipes ----
-
-  /** Pipes an origin's producer into another node's room of this consultation (once). */
-  #pipeInto(origin: Origin, target: NodeRoom): Promise<void> {
-    const key = `${origin.producerId}>${target.nodeId}`;
-    const existing = this.#piped.get(key);
-    if (existing) return existing;
-    const piping = (async () => {
-      const source = await this.#rooms.get(origin.nodeId);
-      if (!source) throw new RequestError('not-found', `no producer ${origin.producerId}`);
-      const pipes = await this.#pipeBetween(source, target);
-      const piped = (await this.#call(source, 'pipeOut', {
-        pipeId: pipes.get(source.nodeId) as string,
-        producerId: origin.producerId,
-      })) as PipedProducer;
-      await this.#call(target, 'pipeIn', {
-        pipeId: pipes.get(target.nodeId) as string,
-        piped: piped as unknown as PipedRpc['piped'],
-      });
-    })();
-    piping.catch((error: unknown) => {
-      if (this.#piped.get(key) === piping) this.#piped.delete(key);
-      this.#log.warn({ err: error, producerId: origin.producerId }, 'cannot pipe producer');
-    });
-    this.#piped.set(key, piping);
-    return piping;
-  }
-
-  /** The SRTP pipe between two rooms of this consultation: each end's pipe id by node. */
-  #pipeBetween(a: NodeRoom, b: NodeRoom): Promise<Map<string, string>> {
-    const key = [a.nodeId, b.nodeId].sort().join('|');
-    const existing = this.#pipes.get(key);
-    if (existing) return existing;
-    const opening = (async () => {
-      type End = {
-        pipeId: string;
-        ip: string;
-        port: number;
-        srtpParameters: Record<string, string>;
-      };
-      const [endA, endB] = (await Promise.all([
-        this.#call(a, 'openPipe', {}),
-        this.#call(b, 'openPipe', {}),
-      ])) as [End, End];
-      const remote = ({ ip, port, srtpParameters }: End) => ({
-        ip,
-        port,
-        srtpParameters: {
-          cryptoSuite: String(srtpParameters.cryptoSuite),
-          keyBase64: String(srtpParameters.keyBase64),
-        },
-      });
-      await Promise.all([
-        this.#call(a, 'connectPipe', { pipeId: endA.pipeId, remote: remote(endB) }),
-        this.#call(b, 'connectPipe', { pipeId: endB.pipeId, remote: remote(endA) }),
-      ]);
-      return new Map([
-        [a.nodeId, endA.pipeId],
-        [b.nodeId, endB.pipeId],
-      ]);
-    })();
-    opening.catch(() => {
-      if (this.#pipes.get(key) === opening) this.#pipes.delete(key);
-    });
-    this.#pipes.set(key, opening);
-    return opening;
-  }
-
-  async #pausePiped(origin: Origin, paused: boolean): Promise<void> {
+  #pauseCopies(origin: Origin, paused: boolean): Promise<void> {
     origin.paused = paused;
-    await Promise.all(
-      this.#settledRooms()
-        .filter((room) => this.#piped.has(`${origin.producerId}>${room.nodeId}`))
-        .map((room) =>
-          this.#piped
-            .get(`${origin.producerId}>${room.nodeId}`)
-            ?.then(() =>
-              this.#call(room, 'setPipedPaused', { producerId: origin.producerId, paused }),
-            )
-            .catch(() => undefined),
-        ),
-    );
+    return this.#pipes.pauseCopies(origin.producerId, paused, this.#settledRooms());
   }
 
   // ---- RPC ----
