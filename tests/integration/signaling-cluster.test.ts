@@ -70,7 +70,7 @@ async function startMedia(nodeId: string, index: number): Promise<RunningServer>
 const quiet = { out: () => undefined, err: () => undefined, env: {}, cwd: process.cwd() };
 
 /** A consultation's audit entries, from the database the signaling nodes share. */
-function auditOf(consultationId: string): { type: string }[] {
+function auditOf(consultationId: string): { type: string; detail?: unknown }[] {
   let out = '';
   const code = runAuditCli(
     ['export', '--consultation', consultationId, '--db', join(sharedDataDir, 'skjerm.db')],
@@ -84,7 +84,7 @@ function auditOf(consultationId: string): { type: string }[] {
     },
   );
   if (code !== 0) throw new Error(`audit export failed (${code})`);
-  return JSON.parse(out) as { type: string }[];
+  return JSON.parse(out) as { type: string; detail?: unknown }[];
 }
 
 /** What the test helpers need of a server: its URL. */
@@ -309,6 +309,34 @@ describe('scale-out: two signaling nodes share consultations through Redis', () 
     await waitUntil(
       () => host.packetsFrom(guest) > 15 && guest.packetsFrom(host) > 15,
       'media both ways on the new transports',
+    );
+  }, 90_000);
+
+  it('after a take-over, someone who never resumes leaves the call, and that is audited', async () => {
+    const s4 = signalingNodes.get('signaling-4');
+    const s5 = signalingNodes.get('signaling-5');
+    if (!s4 || !s5) throw new Error('no signaling-4 or -5');
+    const call = await callAcross(s5, s4, people.thirdPatient);
+    const { gp, patient, patientJoined } = call;
+    s5.child.kill('SIGKILL');
+    await waitUntil(() => gp.client.socket.readyState === gp.client.socket.CLOSED, 'GP cut off');
+    // The patient's client is told to reconnect (once her node has seen the holder gone), and
+    // does not (a closed laptop); the GP resumes.
+    await waitUntil(
+      () => patient.client.socket.readyState === patient.client.socket.CLOSED,
+      'patient cut off',
+    );
+    const gpBack = await connect(s4, people.clinician, gp.hello.resumeToken);
+    expect(gpBack.hello.resumed).toMatchObject({ state: 'joined', consultationId: call.id });
+    await gpBack.client.until('rosterChanged', (data) => data.roster.length === 1, 25_000);
+    const left = auditOf(call.id).filter((entry) => entry.type === 'left');
+    expect(left).toContainEqual(
+      expect.objectContaining({
+        detail: {
+          participantId: patientJoined.participantId,
+          reason: 'did-not-resume-after-takeover',
+        },
+      }),
     );
   }, 90_000);
 });

@@ -165,6 +165,25 @@ export class SkjermServer {
     this.consultations = new ConsultationRegistry(this.database.consultations, openMedia, mediaLog);
     this.metrics = new ServerMetrics(this.workers, this.consultations);
     this.refusals = new RefusalAudit(this.audit);
+    this.consultations.onDroppedAfterTakeover = (consultation, dropped) => {
+      // Their sessions died with another signaling node: their leaving is written here.
+      for (const participantId of dropped.participants) {
+        this.audit.record({
+          type: 'left',
+          consultationId: consultation.id,
+          outcome: 'success',
+          detail: { participantId, reason: 'did-not-resume-after-takeover' },
+        });
+      }
+      for (const waitingId of dropped.waiting) {
+        this.audit.record({
+          type: 'stopped-waiting',
+          consultationId: consultation.id,
+          outcome: 'success',
+          detail: { waitingId, reason: 'did-not-resume-after-takeover' },
+        });
+      }
+    };
     this.consultations.onProducerRejected = (consultation, participantId, reason) => {
       this.metrics.rejectedProducers.inc({ reason });
       this.audit.record({

@@ -48,6 +48,10 @@ export class ConsultationRegistry implements MediaCensus {
   readonly #log: Logger;
   #shared: SharedConsultations | undefined;
   /** Hook for rejected producers (audit, metrics). */
+  /** Hook for those of a taken-over consultation who never resumed (audit). */
+  onDroppedAfterTakeover:
+    | ((consultation: Consultation, dropped: { participants: string[]; waiting: string[] }) => void)
+    | undefined;
   onProducerRejected:
     | ((consultation: Consultation, participantId: string, reason: string) => void)
     | undefined;
@@ -139,7 +143,13 @@ export class ConsultationRegistry implements MediaCensus {
       : new Consultation(booking, clinicians, media);
     if (snapshot) {
       this.#log.info({ consultationId: id }, 'consultation taken over from another signaling node');
-      setTimeout(() => consultation.dropAbsent(absentChannel), TAKEOVER_GRACE_MS).unref();
+      setTimeout(() => {
+        if (this.#live.get(id) !== consultation) return;
+        const dropped = consultation.dropAbsent(absentChannel);
+        if (dropped.participants.length + dropped.waiting.length > 0) {
+          this.onDroppedAfterTakeover?.(consultation, dropped);
+        }
+      }, TAKEOVER_GRACE_MS).unref();
     }
     const shared = this.#shared;
     if (shared) {

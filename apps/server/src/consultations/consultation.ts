@@ -535,15 +535,24 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     return consultation;
   }
 
-  /** Those of a taken-over consultation whose clients never came back leave it now. */
-  dropAbsent(absent: ParticipantChannel): void {
+  /**
+   * Those of a taken-over consultation whose clients never came back leave it now; returns
+   * who left (participant ids, and waiting ids), for the audit log.
+   */
+  dropAbsent(absent: ParticipantChannel): { participants: string[]; waiting: string[] } {
+    const dropped = { participants: [] as string[], waiting: [] as string[] };
     for (const [waitingId, waiting] of [...this.#waiting]) {
-      if (waiting.arrival.channel === absent) this.leaveWaiting(waitingId);
+      if (waiting.arrival.channel !== absent) continue;
+      this.leaveWaiting(waitingId);
+      dropped.waiting.push(waitingId);
     }
     for (const member of [...this.#members.values()]) {
-      if (member.channel === absent) this.leave(member.participantId);
+      if (member.channel !== absent) continue;
+      this.leave(member.participantId);
+      dropped.participants.push(member.participantId);
     }
     this.#emptyCheck();
+    return dropped;
   }
 
   /**
