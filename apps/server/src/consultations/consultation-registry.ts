@@ -14,11 +14,6 @@ export interface SharedConsultations {
   release(consultationId: string): void;
 }
 
-/** The placeholder channel of a taken-over consultation's members (see restore). */
-export function isAbsent(channel: ParticipantChannel): boolean {
-  return channel === absentChannel;
-}
-
 /**
  * Stands in for the connections of a consultation taken over from a node that died, until
  * each client resumes here: what it is told meanwhile is summed up by the resume.
