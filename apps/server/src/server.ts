@@ -167,21 +167,19 @@ export class SkjermServer {
     this.refusals = new RefusalAudit(this.audit);
     this.consultations.onDroppedAfterTakeover = (consultation, dropped) => {
       // Their sessions died with another signaling node: their leaving is written here.
-      for (const participantId of dropped.participants) {
-        this.audit.record({
+      const reason = 'did-not-resume-after-takeover';
+      const entries = [
+        ...dropped.participants.map((participantId) => ({
           type: 'left',
-          consultationId: consultation.id,
-          outcome: 'success',
-          detail: { participantId, reason: 'did-not-resume-after-takeover' },
-        });
-      }
-      for (const waitingId of dropped.waiting) {
-        this.audit.record({
+          detail: { participantId, reason },
+        })),
+        ...dropped.waiting.map((waitingId) => ({
           type: 'stopped-waiting',
-          consultationId: consultation.id,
-          outcome: 'success',
-          detail: { waitingId, reason: 'did-not-resume-after-takeover' },
-        });
+          detail: { waitingId, reason },
+        })),
+      ];
+      for (const { type, detail } of entries) {
+        this.audit.record({ type, consultationId: consultation.id, outcome: 'success', detail });
       }
     };
     this.consultations.onProducerRejected = (consultation, participantId, reason) => {

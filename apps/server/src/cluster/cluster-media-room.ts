@@ -13,6 +13,7 @@ import type {
   ReadyProducer,
   TransportInfo,
 } from '../media/consultation-media.ts';
+import { sumBitrates, sumCounts } from '../media/consultation-media.ts';
 import type { MediaCluster } from './media-cluster.ts';
 import type { MediaNodeClient, RoomCounts } from './media-node-client.ts';
 import type { RpcEventMessage, RpcMethod, RpcParams } from './media-rpc.ts';
@@ -123,13 +124,7 @@ export class ClusterMediaRoom
   }
 
   counts(): RoomCounts {
-    const total = { transports: 0, producers: 0, consumers: 0 };
-    for (const room of this.#settledRooms()) {
-      total.transports += room.counts.transports;
-      total.producers += room.counts.producers;
-      total.consumers += room.counts.consumers;
-    }
-    return total;
+    return sumCounts(this.#settledRooms().map((room) => room.counts));
   }
 
   async bitrates(): Promise<{ recv: number; send: number }> {
@@ -141,10 +136,7 @@ export class ClusterMediaRoom
         ),
       ),
     );
-    return each.reduce((a, b) => ({ recv: a.recv + b.recv, send: a.send + b.send }), {
-      recv: 0,
-      send: 0,
-    });
+    return sumBitrates(each);
   }
 
   readyProducers(): ReadyProducer[] {

@@ -97,7 +97,7 @@ export class MediaCluster {
     connecting.then(
       (client) => {
         client.on('roomevent', (event) => this.#subscribers.get(event.roomId)?.onEvent(event));
-        client.on('lost', () => this.#onLost(node.nodeId, client));
+        client.on('lost', () => this.#onLost(node.nodeId));
       },
       () => {
         if (this.#clients.get(node.nodeId) === connecting) this.#clients.delete(node.nodeId);
@@ -130,10 +130,8 @@ export class MediaCluster {
     this.#clients.clear();
   }
 
-  #onLost(nodeId: string, client: MediaNodeClient): void {
-    void client;
+  #onLost(nodeId: string): void {
     this.#clients.delete(nodeId);
-
     this.#placed.delete(nodeId);
     for (const [roomId, subscriber] of [...this.#subscribers]) {
       if (subscriber.nodeId !== nodeId) continue;

@@ -4,7 +4,12 @@ import type { SFrameParameters } from '@skjerm/protocol';
 import type { types as mediasoupTypes } from 'mediasoup';
 import type { Logger } from 'pino';
 import { RequestError } from '../lib/request-error.ts';
-import type { ConsultationMediaEvents } from '../media/consultation-media.ts';
+import {
+  type ConsultationMediaEvents,
+  type MediaCounts,
+  sumBitrates,
+  sumCounts,
+} from '../media/consultation-media.ts';
 import { MediaRoom, type MediaRoomOptions, type PipedProducer } from '../media/media-room.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import type { MediaCensus } from '../metrics/metrics.ts';
@@ -130,23 +135,14 @@ export class MediaNodeService implements MediaCensus {
   }
 
   /** Transports, producers (piped-in ones included) and consumers over the node's rooms. */
-  counts(): { transports: number; producers: number; consumers: number } {
-    const total = { transports: 0, producers: 0, consumers: 0 };
-    for (const { room } of this.#rooms.values()) {
-      const counts = room.counts();
-      total.transports += counts.transports;
-      total.producers += counts.producers;
-      total.consumers += counts.consumers;
-    }
-    return total;
+  counts(): MediaCounts {
+    return sumCounts([...this.#rooms.values()].map(({ room }) => room.counts()));
   }
 
   async bitrates(): Promise<{ recv: number; send: number }> {
-    const all = await Promise.all([...this.#rooms.values()].map(({ room }) => room.bitrates()));
-    return all.reduce((a, b) => ({ recv: a.recv + b.recv, send: a.send + b.send }), {
-      recv: 0,
-      send: 0,
-    });
+    return sumBitrates(
+      await Promise.all([...this.#rooms.values()].map(({ room }) => room.bitrates())),
+    );
   }
 
   /** What this node carries, for the registry (placement reads it). */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { RequestError } from '../lib/request-error.ts';
-import type { ConsultationMedia } from '../media/consultation-media.ts';
+import { type ConsultationMedia, sumBitrates, sumCounts } from '../media/consultation-media.ts';
 import type { MediaCensus } from '../metrics/metrics.ts';
 import type { BookingStore } from './booking.ts';
 import { Consultation, type ParticipantChannel } from './consultation.ts';
@@ -196,22 +196,13 @@ export class ConsultationRegistry implements MediaCensus {
   }
 
   counts() {
-    const total = { transports: 0, producers: 0, consumers: 0 };
-    for (const { media } of this.#live.values()) {
-      const counts = media.counts();
-      total.transports += counts.transports;
-      total.producers += counts.producers;
-      total.consumers += counts.consumers;
-    }
-    return total;
+    return sumCounts([...this.#live.values()].map(({ media }) => media.counts()));
   }
 
   async bitrates() {
-    const all = await Promise.all([...this.#live.values()].map(({ media }) => media.bitrates()));
-    return all.reduce((sum, b) => ({ recv: sum.recv + b.recv, send: sum.send + b.send }), {
-      recv: 0,
-      send: 0,
-    });
+    return sumBitrates(
+      await Promise.all([...this.#live.values()].map(({ media }) => media.bitrates())),
+    );
   }
 
   closeAll(): void {

@@ -33,6 +33,33 @@ export interface ConsumerInfo {
   ownerId: string;
 }
 
+export interface MediaCounts {
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
+/** Counts summed over rooms (a node's, a consultation's, a process's). */
+export function sumCounts(all: Iterable<MediaCounts>): MediaCounts {
+  const total = { transports: 0, producers: 0, consumers: 0 };
+  for (const counts of all) {
+    total.transports += counts.transports;
+    total.producers += counts.producers;
+    total.consumers += counts.consumers;
+  }
+  return total;
+}
+
+/** Bitrates (bits per second) summed over rooms. */
+export function sumBitrates(all: Iterable<{ recv: number; send: number }>) {
+  const total = { recv: 0, send: 0 };
+  for (const { recv, send } of all) {
+    total.recv += recv;
+    total.send += send;
+  }
+  return total;
+}
+
 export interface ReadyProducer {
   producerId: string;
   participantId: string;
@@ -65,7 +92,7 @@ export type ConsultationMediaEvents = {
 export interface ConsultationMedia extends TypedEmitter<ConsultationMediaEvents> {
   readonly rtpCapabilities: mediasoupTypes.RtpCapabilities;
   readonly closed: boolean;
-  counts(): { transports: number; producers: number; consumers: number };
+  counts(): MediaCounts;
   /** Bitrates summed over the consultation's transports (bits per second). */
   bitrates(): Promise<{ recv: number; send: number }>;
   /** Producers others may consume now (passed their first SFrame check). */
