@@ -8,11 +8,10 @@
  * ICE servers the SDK passed on (they must be the ones the server handed out).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
 import { bundleClient } from '@skjerm/client/bundle';
@@ -23,6 +22,7 @@ import { loginAs } from '../../apps/server/src/auth/test-login.ts';
 import { type Coturn, startCoturn } from '../support/coturn.ts';
 import { requireWorkerBinary } from '../support/worker-binary.ts';
 import { startLoopbackServer } from './support/loopback-server.ts';
+import { servePage } from './support/test-page.ts';
 
 /** People of the embedded IdP (apps/server/src/auth/test-people.ts). */
 const clinician = { id: 'kari-nordmann', name: 'Dr. Kari Nordmann' };
@@ -38,31 +38,6 @@ interface RelayEnvironment {
 }
 
 const pageDir = fileURLToPath(new URL('page/', import.meta.url));
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-};
-
-/** The SDK test page (tests/e2e/page) and its bundles, on loopback. */
-async function servePage(bundleDir: string): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file =
-      path === '/' ? join(pageDir, 'index.html') : join(bundleDir, path.replace(/^\/+/, ''));
-    const type = contentTypes[extname(file)];
-    if (!type || /\.\.|[^\w./-]/.test(path)) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      response.writeHead(200, { 'content-type': type }).end(readFileSync(file));
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
 
 async function startRelayEnvironment() {
   requireWorkerBinary();

@@ -8,11 +8,10 @@
  * - `participant(person)`: a new browser context with the test page open and the person's
  *   access token, from the embedded IdP's real sign-in flow.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, type Page } from '@playwright/test';
 import { bundleClient } from '@skjerm/client/bundle';
@@ -27,6 +26,7 @@ import {
 import { requireWorkerBinary } from '../../support/worker-binary.ts';
 import { startLoopbackServer } from './loopback-server.ts';
 import { serverAccess } from './server-access.ts';
+import { servePage } from './test-page.ts';
 
 /** People of the embedded IdP (apps/server/src/auth/test-people.ts). */
 export const people = {
@@ -57,33 +57,6 @@ export interface Participant {
 }
 
 const pageDir = fileURLToPath(new URL('../page/', import.meta.url));
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-};
-
-/** Serves index.html and the bundles; nothing else, and only on loopback. */
-async function servePage(bundleDir: string): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file =
-      path === '/' ? join(pageDir, 'index.html') : join(bundleDir, path.replace(/^\/+/, ''));
-    const type = contentTypes[extname(file)];
-    if (!type || /\.\.|[^\w./-]/.test(path)) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = readFileSync(file);
-      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
 
 /**
  * A scale-out set-up on 127.0.0.1: redis-server, two media nodes as separate processes and
