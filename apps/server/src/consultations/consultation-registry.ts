@@ -140,10 +140,12 @@ export class ConsultationRegistry implements MediaCensus {
       this.#log.info({ consultationId: id }, 'consultation taken over from another signaling node');
       setTimeout(() => {
         if (this.#live.get(id) !== consultation) return;
-        const dropped = consultation.dropAbsent(absentChannel);
+        // Audited before anyone is told: the log never lags what the others see.
+        const dropped = consultation.reachedOnlyThrough(absentChannel);
         if (dropped.participants.length + dropped.waiting.length > 0) {
           this.onDroppedAfterTakeover?.(consultation, dropped);
         }
+        consultation.dropAbsent(absentChannel);
       }, TAKEOVER_GRACE_MS).unref();
     }
     const shared = this.#shared;

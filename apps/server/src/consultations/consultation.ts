@@ -535,24 +535,24 @@ export class Consultation extends TypedEmitter<ConsultationEvents> {
     return consultation;
   }
 
-  /**
-   * Those of a taken-over consultation whose clients never came back leave it now; returns
-   * who left (participant ids, and waiting ids), for the audit log.
-   */
-  dropAbsent(absent: ParticipantChannel): { participants: string[]; waiting: string[] } {
-    const dropped = { participants: [] as string[], waiting: [] as string[] };
-    for (const [waitingId, waiting] of [...this.#waiting]) {
-      if (waiting.arrival.channel !== absent) continue;
-      this.leaveWaiting(waitingId);
-      dropped.waiting.push(waitingId);
-    }
-    for (const member of [...this.#members.values()]) {
-      if (member.channel !== absent) continue;
-      this.leave(member.participantId);
-      dropped.participants.push(member.participantId);
-    }
+  /** Who is still reachable only through `absent` (participant ids, and waiting ids). */
+  reachedOnlyThrough(absent: ParticipantChannel): { participants: string[]; waiting: string[] } {
+    return {
+      participants: [...this.#members.values()]
+        .filter((member) => member.channel === absent)
+        .map((member) => member.participantId),
+      waiting: [...this.#waiting]
+        .filter(([, waiting]) => waiting.arrival.channel === absent)
+        .map(([waitingId]) => waitingId),
+    };
+  }
+
+  /** Those of a taken-over consultation whose clients never came back leave it now. */
+  dropAbsent(absent: ParticipantChannel): void {
+    const { participants, waiting } = this.reachedOnlyThrough(absent);
+    for (const waitingId of waiting) this.leaveWaiting(waitingId);
+    for (const participantId of participants) this.leave(participantId);
     this.#emptyCheck();
-    return dropped;
   }
 
   /**
