@@ -73,7 +73,8 @@ const quiet = { out: () => undefined, err: () => undefined, env: {}, cwd: proces
 function auditOf(consultationId: string): { type: string; detail?: unknown }[] {
   let out = '';
   const code = runAuditCli(
-    ['export', '--consultation', consultationId, '--db', join(sharedDataDir, 'skjerm.db')],
+    // `=`: an id may begin with '-', which would read as an option of its own.
+    ['export', `--consultation=${consultationId}`, '--db', join(sharedDataDir, 'skjerm.db')],
     {
       out: (text) => {
         out += text;

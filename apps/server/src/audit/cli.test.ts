@@ -61,7 +61,7 @@ describe('audit CLI', () => {
 
   it('export prints only that consultation’s entries, as JSON', () => {
     const { file, first } = populatedDatabase();
-    const { status, stdout, stderr } = runCli(['export', '--consultation', first, '--db', file]);
+    const { status, stdout, stderr } = runCli(['export', `--consultation=${first}`, '--db', file]);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     const entries = JSON.parse(stdout) as AuditRecord[];
